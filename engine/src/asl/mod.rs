@@ -1,0 +1,1 @@
+//! The Amazon States Language: everything about a definition that needs no I/O.

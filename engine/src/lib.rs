@@ -1,0 +1,10 @@
+//! shoal-engine: the Amazon States Language model, the interpreter, durable
+//! executions on an [`shoal_storage::EventLog`], and the public API.
+//!
+//! Module map (one concept per module):
+//! - `asl`: the definition language: typed model, parsing, validation,
+//!   reference paths, intrinsic functions, data flow, Choice rules. Pure code.
+//! - `history`, `interpreter`, `store`, `runtime`, `api`: executions — events,
+//!   the pure transition function, the log layout, the driver, the handle.
+
+pub mod asl;

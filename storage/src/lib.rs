@@ -1,0 +1,15 @@
+//! shoal-storage: the durable event log under shoal.
+//!
+//! The [`EventLog`] trait is the contract the engine relies on: atomic
+//! batches of per-stream records and keyed state rows, acknowledged only when
+//! durable. See the trait's documentation for the full contract.
+
+mod batch;
+mod error;
+mod log;
+mod types;
+
+pub use batch::{RowOp, WriteBatch};
+pub use error::LogError;
+pub use log::{CommitNotifier, CommitReceipt, CommitTicket, EventLog, LogMetrics};
+pub use types::{Keyspace, Record, RecordKind, Seq, StreamId};
