@@ -37,7 +37,13 @@ impl WriteBatch {
     }
 
     /// Appends a record to `stream` at `seq`.
-    pub fn append(&mut self, stream: StreamId, seq: Seq, kind: RecordKind, payload: Vec<u8>) -> &mut Self {
+    pub fn append(
+        &mut self,
+        stream: StreamId,
+        seq: Seq,
+        kind: RecordKind,
+        payload: Vec<u8>,
+    ) -> &mut Self {
         self.records.push(Record {
             stream,
             seq,
@@ -48,7 +54,12 @@ impl WriteBatch {
     }
 
     /// Sets a state row.
-    pub fn put(&mut self, space: Keyspace, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) -> &mut Self {
+    pub fn put(
+        &mut self,
+        space: Keyspace,
+        key: impl Into<Vec<u8>>,
+        value: impl Into<Vec<u8>>,
+    ) -> &mut Self {
         self.rows.push(RowOp::Put {
             space,
             key: key.into(),
@@ -59,7 +70,10 @@ impl WriteBatch {
 
     /// Removes a state row.
     pub fn delete(&mut self, space: Keyspace, key: impl Into<Vec<u8>>) -> &mut Self {
-        self.rows.push(RowOp::Delete { space, key: key.into() });
+        self.rows.push(RowOp::Delete {
+            space,
+            key: key.into(),
+        });
         self
     }
 

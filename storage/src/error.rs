@@ -8,7 +8,9 @@ use crate::types::{Keyspace, Seq, StreamId};
 pub enum LogError {
     /// A previous failure to make data durable poisoned the log; nothing is
     /// acknowledged any more. Drop the log and reopen it.
-    #[error("event log is poisoned by an earlier durability failure ({cause}); reopen it to recover")]
+    #[error(
+        "event log is poisoned by an earlier durability failure ({cause}); reopen it to recover"
+    )]
     Poisoned {
         /// What failed first.
         cause: String,

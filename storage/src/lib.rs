@@ -7,9 +7,13 @@
 mod batch;
 mod error;
 mod log;
+mod memory;
 mod types;
+mod validate;
 
 pub use batch::{RowOp, WriteBatch};
 pub use error::LogError;
-pub use log::{CommitNotifier, CommitReceipt, CommitTicket, EventLog, LogMetrics};
+pub use log::{CommitNotifier, CommitReceipt, CommitTicket, EventLog, LogMetrics, Row};
+pub use memory::MemoryLog;
 pub use types::{Keyspace, Record, RecordKind, Seq, StreamId};
+pub use validate::{RECORD_PAYLOAD_BYTES_MAX, ROW_KEY_BYTES_MAX, ROW_VALUE_BYTES_MAX};

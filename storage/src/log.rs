@@ -79,11 +79,14 @@ pub trait EventLog: Send + Sync + 'static {
         prefix: &[u8],
         start_after: Option<&[u8]>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, LogError>;
+    ) -> Result<Vec<Row>, LogError>;
 
     /// A snapshot of the log's counters (commits, records, bytes, queue depth).
     fn metrics(&self) -> LogMetrics;
 }
+
+/// One state row as returned by [`EventLog::scan_rows`]: `(key, value)`.
+pub type Row = (Vec<u8>, Vec<u8>);
 
 /// Counters a log keeps about itself, for benchmarks and back-pressure.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -162,7 +165,9 @@ impl CommitTicket {
     pub fn wait(self) -> Result<CommitReceipt, LogError> {
         match self.state {
             TicketState::Ready(outcome) => outcome.unwrap_or(Err(LogError::Closed)),
-            TicketState::Waiting(receiver) => receiver.blocking_recv().unwrap_or(Err(LogError::Closed)),
+            TicketState::Waiting(receiver) => {
+                receiver.blocking_recv().unwrap_or(Err(LogError::Closed))
+            }
         }
     }
 }
@@ -173,7 +178,9 @@ impl Future for CommitTicket {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         match &mut this.state {
-            TicketState::Ready(outcome) => Poll::Ready(outcome.take().unwrap_or(Err(LogError::Closed))),
+            TicketState::Ready(outcome) => {
+                Poll::Ready(outcome.take().unwrap_or(Err(LogError::Closed)))
+            }
             TicketState::Waiting(receiver) => match Pin::new(receiver).poll(cx) {
                 Poll::Ready(Ok(outcome)) => Poll::Ready(outcome),
                 // The committer dropped the notifier without answering: the
