@@ -58,4 +58,12 @@ pub enum LogError {
         /// The underlying error, rendered.
         detail: String,
     },
+    /// A typed payload could not be encoded or decoded with bincode.
+    #[error("payload of type {type_name} could not be encoded or decoded: {detail}")]
+    Payload {
+        /// The Rust type being encoded or decoded.
+        type_name: &'static str,
+        /// What bincode reported.
+        detail: String,
+    },
 }

@@ -5,6 +5,7 @@
 //! durable. See the trait's documentation for the full contract.
 
 mod batch;
+pub mod codec;
 mod error;
 mod log;
 mod memory;
