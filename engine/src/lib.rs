@@ -8,3 +8,4 @@
 //!   the pure transition function, the log layout, the driver, the handle.
 
 pub mod asl;
+pub mod task;

@@ -1,0 +1,303 @@
+//! The fixed pool of work-stealing threads that runs blocking handlers.
+//!
+//! The protocol (submit, find, steal, park, shutdown) is written as numbered
+//! steps in the [`task`](super) module doc; this file implements it. The
+//! pool runs opaque jobs; what a job does (check cancellation, catch a
+//! panic, send the result) is the runner's business.
+//!
+//! Why no wakeup is lost: a submitter (1) pushes its job, then (2) takes the
+//! `idle` lock to pick a worker to wake. A worker about to sleep (3) takes
+//! the same lock to register as idle, then (4) looks at every queue once
+//! more before it parks. If (2) locks before (3), everything before (2),
+//! the push included, happens-before (4), so the worker finds the job. If
+//! (3) locks first, the submitter sees the worker and unparks it; a thread's
+//! unpark before its park makes that park return at once.
+
+use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::{JoinHandle, Thread};
+
+use crossbeam_deque::{Injector, Steal, Stealer, Worker};
+use parking_lot::Mutex;
+
+use super::error::TaskRunnerError;
+
+/// A unit of work for a pool thread. It must not panic (the runner's jobs
+/// catch their handler's panic); if one does, the thread survives.
+pub(crate) type Job = Box<dyn FnOnce() + Send>;
+
+/// Counters of a blocking pool since it started, for tests and benches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Number of pool threads.
+    pub threads: usize,
+    /// Jobs taken from a queue and run (cancelled jobs included: they run
+    /// and return at once).
+    pub jobs_run: u64,
+    /// Successful steals from another worker's deque (each moves one job or
+    /// a batch).
+    pub steals: u64,
+    /// Times a worker went to sleep for lack of work.
+    pub parks: u64,
+}
+
+/// The pool: shared queues plus the join handles of its threads.
+pub(crate) struct BlockingPool {
+    shared: Arc<Shared>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+struct Shared {
+    /// Jobs submitted from outside the pool. Unbounded in type, bounded in
+    /// fact: it only holds tasks the runtime admitted (its semaphore caps
+    /// the tasks in flight), so it never holds more than that cap.
+    injector: Injector<Job>,
+    /// One per worker, indexed like the workers.
+    stealers: Vec<Stealer<Job>>,
+    /// Workers registered as about to park, with their thread handles.
+    idle: Mutex<Vec<(usize, Thread)>>,
+    shutdown: AtomicBool,
+    jobs_run: AtomicU64,
+    steals: AtomicU64,
+    parks: AtomicU64,
+}
+
+/// The deque of the pool thread we are on, so a job submitted from a pool
+/// thread goes to that thread's own deque (no injector contention, and
+/// idle siblings steal it).
+struct LocalQueue {
+    pool: *const Shared,
+    queue: Rc<Worker<Job>>,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<LocalQueue>> = const { RefCell::new(None) };
+}
+
+impl BlockingPool {
+    /// Starts `threads` (at least 1) worker threads named `<prefix>-<n>`.
+    pub(crate) fn start(threads: usize, prefix: &str) -> Result<BlockingPool, TaskRunnerError> {
+        let workers: Vec<Worker<Job>> = (0..threads.max(1)).map(|_| Worker::new_fifo()).collect();
+        let shared = Arc::new(Shared {
+            injector: Injector::new(),
+            stealers: workers.iter().map(Worker::stealer).collect(),
+            idle: Mutex::new(Vec::with_capacity(workers.len())),
+            shutdown: AtomicBool::new(false),
+            jobs_run: AtomicU64::new(0),
+            steals: AtomicU64::new(0),
+            parks: AtomicU64::new(0),
+        });
+        let pool = BlockingPool {
+            shared: Arc::clone(&shared),
+            threads: Mutex::new(Vec::with_capacity(workers.len())),
+        };
+        for (index, local) in workers.into_iter().enumerate() {
+            let shared = Arc::clone(&shared);
+            let spawned = std::thread::Builder::new()
+                .name(format!("{prefix}-{index}"))
+                .spawn(move || run_worker(&shared, index, local));
+            match spawned {
+                Ok(handle) => pool.threads.lock().push(handle),
+                Err(source) => {
+                    // `pool` drops here and stops the threads already started.
+                    return Err(TaskRunnerError::SpawnThread { index, source });
+                }
+            }
+        }
+        Ok(pool)
+    }
+
+    /// Queues `job` (step 1 of the protocol). Returns it back if the pool is
+    /// shut down; a job accepted here either runs or is dropped by shutdown.
+    pub(crate) fn submit(&self, job: Job) -> Result<(), Job> {
+        if self.shared.shutdown.load(Ordering::SeqCst) {
+            return Err(job);
+        }
+        let shared_ptr = Arc::as_ptr(&self.shared);
+        let job = CURRENT.with(|current| match &*current.borrow() {
+            Some(local) if std::ptr::eq(local.pool, shared_ptr) => {
+                local.queue.push(job);
+                None
+            }
+            _ => Some(job),
+        });
+        if let Some(job) = job {
+            self.shared.injector.push(job);
+        }
+        // Pairs with the fence in `signal_shutdown`: either we see the flag
+        // and drain, or the shutdown's drain sees our push.
+        fence(Ordering::SeqCst);
+        if self.shared.shutdown.load(Ordering::SeqCst) {
+            self.shared.drain_injector();
+            return Ok(());
+        }
+        self.shared.wake_one();
+        Ok(())
+    }
+
+    /// Counters since start.
+    pub(crate) fn stats(&self) -> PoolStats {
+        PoolStats {
+            threads: self.shared.stealers.len(),
+            jobs_run: self.shared.jobs_run.load(Ordering::Relaxed),
+            steals: self.shared.steals.load(Ordering::Relaxed),
+            parks: self.shared.parks.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Stops the pool and joins its threads (each finishes the job it is
+    /// running first). Queued jobs are dropped without running. Idempotent;
+    /// on a pool thread it joins every thread but its own.
+    pub(crate) fn shutdown(&self) {
+        self.signal_shutdown();
+        let handles: Vec<JoinHandle<()>> = std::mem::take(&mut *self.threads.lock());
+        let me = std::thread::current().id();
+        for handle in handles {
+            if handle.thread().id() == me {
+                continue;
+            }
+            if handle.join().is_err() {
+                tracing::error!("a blocking task thread panicked outside any job");
+            }
+        }
+    }
+
+    /// Shutdown without waiting: set the flag, drop queued jobs, wake all.
+    fn signal_shutdown(&self) {
+        self.shared.shutdown.store(true, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        self.shared.drain_injector();
+        for handle in self.threads.lock().iter() {
+            handle.thread().unpark();
+        }
+    }
+}
+
+impl Drop for BlockingPool {
+    /// Signals shutdown without joining: a drop may happen on an async
+    /// thread, which must not wait for a blocking handler.
+    fn drop(&mut self) {
+        self.signal_shutdown();
+    }
+}
+
+impl Shared {
+    fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Ordering::SeqCst)
+    }
+
+    /// Wakes one idle worker, if any (step 2).
+    fn wake_one(&self) {
+        let woken = self.idle.lock().pop();
+        if let Some((_, thread)) = woken {
+            thread.unpark();
+        }
+    }
+
+    /// Removes `index` from the idle list; false if a submitter already
+    /// took it out to wake it.
+    fn unregister_idle(&self, index: usize) -> bool {
+        let mut idle = self.idle.lock();
+        match idle.iter().position(|(i, _)| *i == index) {
+            Some(position) => {
+                idle.swap_remove(position);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn drain_injector(&self) {
+        loop {
+            match self.injector.steal() {
+                Steal::Success(job) => drop(job),
+                Steal::Retry => continue,
+                Steal::Empty => break,
+            }
+        }
+    }
+
+    /// Step 3: own deque, then the injector, then the siblings' deques.
+    fn find_job(&self, index: usize, local: &Worker<Job>) -> Option<Job> {
+        if let Some(job) = local.pop() {
+            return Some(job);
+        }
+        loop {
+            let mut contended = false;
+            match self.injector.steal_batch_and_pop(local) {
+                Steal::Success(job) => return Some(job),
+                Steal::Retry => contended = true,
+                Steal::Empty => {}
+            }
+            let workers = self.stealers.len();
+            for offset in 1..workers {
+                let victim = (index + offset) % workers;
+                match self.stealers[victim].steal_batch_and_pop(local) {
+                    Steal::Success(job) => {
+                        self.steals.fetch_add(1, Ordering::Relaxed);
+                        return Some(job);
+                    }
+                    Steal::Retry => contended = true,
+                    Steal::Empty => {}
+                }
+            }
+            // `Retry` means another thread raced us on a queue that may
+            // still hold jobs: look again rather than park.
+            if !contended {
+                return None;
+            }
+            std::hint::spin_loop();
+        }
+    }
+}
+
+/// A worker thread's loop (steps 3 to 5).
+fn run_worker(shared: &Arc<Shared>, index: usize, local: Worker<Job>) {
+    let local = Rc::new(local);
+    CURRENT.with(|current| {
+        *current.borrow_mut() = Some(LocalQueue {
+            pool: Arc::as_ptr(shared),
+            queue: Rc::clone(&local),
+        });
+    });
+    while !shared.is_shutdown() {
+        if let Some(job) = shared.find_job(index, &local) {
+            run_job(shared, job);
+            continue;
+        }
+        shared.idle.lock().push((index, std::thread::current()));
+        if shared.is_shutdown() {
+            break;
+        }
+        if let Some(job) = shared.find_job(index, &local) {
+            // If a submitter already picked us to wake, its wakeup was meant
+            // for this job or another one: pass it on so no job waits for
+            // us while a sibling sleeps.
+            if !shared.unregister_idle(index) {
+                shared.wake_one();
+            }
+            run_job(shared, job);
+            continue;
+        }
+        shared.parks.fetch_add(1, Ordering::Relaxed);
+        std::thread::park();
+        shared.unregister_idle(index);
+    }
+    // Step 5: drop the jobs left in our deque now. The deque's buffer is
+    // shared with its stealer, which lives as long as the pool, so waiting
+    // for it to drop would leave their invokers waiting as long.
+    while let Some(job) = local.pop() {
+        drop(job);
+    }
+    CURRENT.with(|current| current.borrow_mut().take());
+}
+
+fn run_job(shared: &Shared, job: Job) {
+    shared.jobs_run.fetch_add(1, Ordering::Relaxed);
+    if catch_unwind(AssertUnwindSafe(job)).is_err() {
+        tracing::error!("a blocking job panicked outside its handler; the thread continues");
+    }
+}
