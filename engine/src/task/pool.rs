@@ -301,3 +301,93 @@ fn run_job(shared: &Shared, job: Job) {
         tracing::error!("a blocking job panicked outside its handler; the thread continues");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Long enough never to fire on a healthy run; turns a hang into a failure.
+    const PATIENCE: Duration = Duration::from_secs(30);
+
+    #[test]
+    fn jobs_submitted_from_a_blocked_worker_are_stolen_by_its_sibling() {
+        let pool = Arc::new(BlockingPool::start(2, "steal-test").expect("threads start"));
+        let (done_sender, done_receiver) = mpsc::channel::<std::thread::ThreadId>();
+        let (parent_sender, parent_receiver) = mpsc::channel();
+        let parent_pool = Arc::clone(&pool);
+        let parent = Box::new(move || {
+            // On a pool thread: these go to this thread's own deque.
+            for _ in 0..20 {
+                let done = done_sender.clone();
+                let submitted = parent_pool.submit(Box::new(move || {
+                    let _ = done.send(std::thread::current().id());
+                }));
+                assert!(submitted.is_ok(), "the pool is running");
+            }
+            // Block this worker until the sibling has run all 20.
+            let mut ran_on = HashSet::new();
+            for _ in 0..20 {
+                ran_on.insert(
+                    done_receiver
+                        .recv_timeout(PATIENCE)
+                        .expect("sibling runs the job"),
+                );
+            }
+            let _ = parent_sender.send((std::thread::current().id(), ran_on));
+        });
+        assert!(pool.submit(parent).is_ok());
+        let (parent_thread, ran_on) = parent_receiver
+            .recv_timeout(PATIENCE)
+            .expect("parent finishes");
+        assert_eq!(ran_on.len(), 1, "one sibling ran them all");
+        assert!(
+            !ran_on.contains(&parent_thread),
+            "the blocked worker ran none"
+        );
+        assert!(pool.stats().steals >= 1);
+        pool.shutdown();
+    }
+
+    #[test]
+    fn shutdown_drops_queued_jobs_and_refuses_new_ones() {
+        let pool = BlockingPool::start(1, "shutdown-test").expect("threads start");
+        let (release_sender, release_receiver) = mpsc::channel::<()>();
+        let (started_sender, started_receiver) = mpsc::channel::<()>();
+        assert!(pool
+            .submit(Box::new(move || {
+                let _ = started_sender.send(());
+                let _ = release_receiver.recv_timeout(PATIENCE);
+            }))
+            .is_ok());
+        started_receiver
+            .recv_timeout(PATIENCE)
+            .expect("the first job starts");
+        // The only worker is busy: this one waits in a queue.
+        let (queued_sender, queued_receiver) = mpsc::channel::<()>();
+        assert!(pool
+            .submit(Box::new(move || {
+                let _ = queued_sender.send(());
+            }))
+            .is_ok());
+        std::thread::scope(|scope| {
+            scope.spawn(|| pool.shutdown());
+            // Release the running job only once the flag is set, so the
+            // worker cannot take the queued job first.
+            while !pool.shared.is_shutdown() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let _ = release_sender.send(());
+        });
+        // The queued job was dropped unrun: its sender is gone, nothing sent.
+        assert!(matches!(queued_receiver.recv(), Err(mpsc::RecvError)));
+        assert!(pool.submit(Box::new(|| {})).is_err());
+        assert!(
+            pool.threads.lock().is_empty(),
+            "shutdown joined every thread"
+        );
+    }
+}

@@ -69,7 +69,8 @@ impl TaskRunner {
     /// - `invocation.timeout` passes first: `TimedOut`; no heartbeat within
     ///   `invocation.heartbeat_timeout` (from the start or the previous
     ///   heartbeat): `HeartbeatTimedOut`;
-    /// - `cancel` fires first, or the runner is shut down: `Cancelled`.
+    /// - `cancel` fires first (or already had), or the runner is shut down:
+    ///   `Cancelled`.
     ///
     /// In the last three cases the future resolves at once and the handler
     /// is told to stop ([`TaskContext::is_cancelled`] becomes true; `cancel`
@@ -85,6 +86,11 @@ impl TaskRunner {
     /// `send_task_failure`, and the task's timeouts while waiting, are the
     /// runtime's business, so it passes here only the limits that should
     /// bound the handler call itself.
+    ///
+    /// Paused time (tests): tokio advances a paused clock whenever the
+    /// runtime is idle, and a blocking handler busy on a pool thread does
+    /// not count as activity, so a blocking handler's timeouts fire at once
+    /// there. Test blocking handlers' timers on real time.
     pub fn invoke(
         &self,
         invocation: TaskInvocation,
@@ -171,7 +177,7 @@ impl Inner {
         invocation: TaskInvocation,
         cancel: CancellationToken,
     ) -> TaskOutcome {
-        if self.shut_down.load(Ordering::SeqCst) {
+        if self.shut_down.load(Ordering::SeqCst) || cancel.is_cancelled() {
             return TaskOutcome::Cancelled;
         }
         let Some(handler) = self.registry.resolve(&invocation.resource).cloned() else {
