@@ -9,6 +9,7 @@ pub mod codec;
 mod error;
 mod log;
 mod memory;
+mod sled_log;
 mod types;
 mod validate;
 
@@ -16,5 +17,6 @@ pub use batch::{RowOp, WriteBatch};
 pub use error::LogError;
 pub use log::{CommitNotifier, CommitReceipt, CommitTicket, EventLog, LogMetrics, Row};
 pub use memory::MemoryLog;
+pub use sled_log::{JournalStats, SledLog, SledLogOptions};
 pub use types::{Keyspace, Record, RecordKind, Seq, StreamId};
 pub use validate::{RECORD_PAYLOAD_BYTES_MAX, ROW_KEY_BYTES_MAX, ROW_VALUE_BYTES_MAX};

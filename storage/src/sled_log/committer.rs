@@ -1,0 +1,258 @@
+//! The committer thread: group commit, the only writer of new records.
+//!
+//! 1. Block on the bounded queue for one batch, then drain every batch
+//!    queued behind it: that is the group.
+//! 2. If the journal index is over `journal_bytes_max`, wait for the
+//!    compactor (the queue fills meanwhile, and producers block: back-pressure).
+//! 3. Validate each batch (sizes, sequence numbers against the group so far,
+//!    the head cache, or a read); a rejected batch gets its error and the
+//!    rest of the group goes on without it.
+//! 4. Encode the accepted records into journal blocks and put blocks and row
+//!    operations into ONE sled `Batch`.
+//! 5. Holding the visibility gate when the group writes rows: apply the
+//!    batch, `Db::flush`, `fsync` sled's files, add the blocks to the
+//!    journal index. Then release the gate and resolve every ticket `Ok`.
+//! 6. Any failure or panic in 4-5 poisons the log; every ticket of the group
+//!    and every later one resolves `Poisoned`.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam::channel::Receiver;
+
+use super::durable::DurableFiles;
+use super::guard::{guarded, panic_message, sled_error};
+use super::keys::{journal_key, row_key};
+use super::seq_cache::SeqCache;
+use super::Shared;
+use crate::batch::{RowOp, WriteBatch};
+use crate::codec::{encode_row_value, JournalBlockBuilder};
+use crate::error::LogError;
+use crate::log::{CommitNotifier, CommitReceipt};
+use crate::types::{Record, Seq, StreamId};
+use crate::validate::{check_batch, StreamHeads};
+
+/// A batch waiting for the committer, with the notifier of its ticket.
+pub(crate) type Queued = (WriteBatch, CommitNotifier);
+
+/// Most batches taken into one group; bounds the work between two fsyncs.
+const GROUP_BATCHES_MAX: usize = 65_536;
+
+/// Why a group could not be made durable.
+struct Failure {
+    cause: String,
+    rows_uncertain: bool,
+}
+
+/// A journal block ready to be written: number, encoded size, records.
+type EncodedBlock = (u64, usize, Vec<Record>);
+
+/// State owned by the committer thread.
+pub(crate) struct Committer {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) queue: Receiver<Queued>,
+    pub(crate) files: DurableFiles,
+    pub(crate) heads: SeqCache,
+    pub(crate) next_block: u64,
+    pub(crate) groups: u64,
+}
+
+impl Committer {
+    /// Runs until every sender of the queue is dropped and the queue is empty.
+    pub(crate) fn run(mut self) {
+        while let Ok(first) = self.queue.recv() {
+            let mut group = vec![first];
+            group.extend(self.queue.try_iter().take(GROUP_BATCHES_MAX - 1));
+            self.shared
+                .counters
+                .queued
+                .fetch_sub(group.len() as u64, Ordering::Relaxed);
+            self.wait_for_journal_room();
+            self.commit_group(group);
+        }
+    }
+
+    fn wait_for_journal_room(&self) {
+        let shared = &self.shared;
+        if !shared.options.compaction {
+            return;
+        }
+        let mut signal = shared.journal.lock();
+        while shared.pending.read().bytes() >= shared.options.journal_bytes_max
+            && !signal.shutdown
+            && shared.poison.check().is_ok()
+        {
+            signal.compact_requested = true;
+            shared.journal_changed.notify_all();
+            shared
+                .journal_changed
+                .wait_for(&mut signal, Duration::from_millis(50));
+        }
+    }
+
+    fn commit_group(&mut self, group: Vec<Queued>) {
+        let (batches, notifiers): (Vec<WriteBatch>, Vec<CommitNotifier>) =
+            group.into_iter().unzip();
+        if let Err(err) = self.shared.poison.check() {
+            notifiers
+                .into_iter()
+                .for_each(|notifier| notifier.notify(Err(err.clone())));
+            return;
+        }
+        let failure = match catch_unwind(AssertUnwindSafe(|| self.write_group(batches))) {
+            Ok(Ok(outcomes)) => {
+                notifiers
+                    .into_iter()
+                    .zip(outcomes)
+                    .for_each(|(notifier, outcome)| notifier.notify(outcome));
+                return;
+            }
+            Ok(Err(failure)) => failure,
+            Err(panic) => Failure {
+                cause: format!("the committer panicked: {}", panic_message(panic.as_ref())),
+                rows_uncertain: true,
+            },
+        };
+        self.shared
+            .poison
+            .set(failure.cause, failure.rows_uncertain);
+        let err = self.shared.poison.error();
+        notifiers
+            .into_iter()
+            .for_each(|notifier| notifier.notify(Err(err.clone())));
+    }
+
+    fn write_group(
+        &mut self,
+        batches: Vec<WriteBatch>,
+    ) -> Result<Vec<Result<CommitReceipt, LogError>>, Failure> {
+        let mut outcomes = Vec::with_capacity(batches.len());
+        let mut group_heads = StreamHeads::new();
+        let mut sled_batch = sled::Batch::default();
+        let mut records = Vec::new();
+        let mut row_ops = 0u64;
+        for batch in batches {
+            match check_batch(&batch, |stream| self.head(stream, &group_heads)) {
+                Err(err) => outcomes.push(Err(err)),
+                Ok(heads) => {
+                    group_heads.extend(heads);
+                    let (batch_records, rows) = batch.into_parts();
+                    row_ops += rows.len() as u64;
+                    rows.into_iter()
+                        .for_each(|row| add_row(&mut sled_batch, row));
+                    records.extend(batch_records);
+                    outcomes.push(Ok(()));
+                }
+            }
+        }
+        let record_count = records.len() as u64;
+        let (blocks, bytes) = self.encode_blocks(records, &mut sled_batch);
+        let group = self.groups + 1;
+        {
+            let shared = Arc::clone(&self.shared);
+            let _gate = (row_ops > 0).then(|| shared.gate.write());
+            if record_count > 0 || row_ops > 0 {
+                self.make_durable(sled_batch, row_ops > 0)?;
+            }
+            let mut pending = shared.pending.write();
+            for (block, block_bytes, block_records) in blocks {
+                pending.insert_block(block, block_bytes, block_records);
+            }
+        }
+        self.groups = group;
+        group_heads
+            .into_iter()
+            .for_each(|(stream, seq)| self.heads.insert(stream, seq));
+        let counters = &self.shared.counters;
+        counters.commits.fetch_add(1, Ordering::Relaxed);
+        counters.records.fetch_add(record_count, Ordering::Relaxed);
+        counters.row_ops.fetch_add(row_ops, Ordering::Relaxed);
+        counters.bytes_written.fetch_add(bytes, Ordering::Relaxed);
+        self.shared.request_compaction_if_due();
+        Ok(outcomes
+            .into_iter()
+            .map(|outcome| outcome.map(|()| CommitReceipt { group }))
+            .collect())
+    }
+
+    /// The last sequence number of `stream` before this batch.
+    fn head(
+        &mut self,
+        stream: StreamId,
+        group_heads: &StreamHeads,
+    ) -> Result<Option<Seq>, LogError> {
+        if let Some(seq) = group_heads.get(&stream) {
+            return Ok(Some(*seq));
+        }
+        if let Some(seq) = self.heads.get(stream) {
+            return Ok(Some(seq));
+        }
+        let seq = self.shared.last_seq(stream)?;
+        if let Some(seq) = seq {
+            self.heads.insert(stream, seq);
+        }
+        Ok(seq)
+    }
+
+    /// Packs `records` into journal blocks added to `sled_batch`; returns the
+    /// blocks and the bytes encoded.
+    fn encode_blocks(
+        &mut self,
+        records: Vec<Record>,
+        sled_batch: &mut sled::Batch,
+    ) -> (Vec<EncodedBlock>, u64) {
+        let block_bytes_target = self.shared.options.journal_block_bytes;
+        let mut blocks = Vec::new();
+        let mut total = 0u64;
+        let mut builder = JournalBlockBuilder::new();
+        let mut block_records = Vec::new();
+        let record_count = records.len();
+        for (index, record) in records.into_iter().enumerate() {
+            builder.push(&record);
+            block_records.push(record);
+            if builder.len() >= block_bytes_target || index + 1 == record_count {
+                let block = self.next_block;
+                self.next_block += 1;
+                let bytes = std::mem::take(&mut builder).finish();
+                total += bytes.len() as u64;
+                blocks.push((block, bytes.len(), std::mem::take(&mut block_records)));
+                sled_batch.insert(&journal_key(block)[..], bytes);
+            }
+        }
+        (blocks, total)
+    }
+
+    fn make_durable(&mut self, sled_batch: sled::Batch, rows: bool) -> Result<(), Failure> {
+        let failure = |err: LogError| Failure {
+            cause: err.to_string(),
+            rows_uncertain: rows,
+        };
+        let db = &self.shared.db;
+        let location = || "sled log file".to_owned();
+        guarded(location, || {
+            db.apply_batch(sled_batch)
+                .map_err(|e| sled_error(e, "applying a group", location))
+        })
+        .map_err(failure)?;
+        guarded(location, || {
+            db.flush()
+                .map_err(|e| sled_error(e, "flushing a group", location))
+        })
+        .map_err(failure)?;
+        self.files.sync().map_err(|err| Failure {
+            cause: format!("fsync of the log files failed: {err}"),
+            rows_uncertain: rows,
+        })
+    }
+}
+
+fn add_row(sled_batch: &mut sled::Batch, row: RowOp) {
+    match row {
+        RowOp::Put { space, key, value } => {
+            sled_batch.insert(row_key(space, &key), encode_row_value(space, &key, &value));
+        }
+        RowOp::Delete { space, key } => sled_batch.remove(row_key(space, &key)),
+    }
+}

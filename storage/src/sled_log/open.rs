@@ -1,0 +1,162 @@
+//! Opening a directory: the recovery path.
+//!
+//! 1. Refuse a directory that has files but no sled log file `db`
+//!    (a missing file must not look like an empty log).
+//! 2. Open sled behind `catch_unwind`; sled replays its own log and stops at
+//!    the last complete flush (a torn tail is dropped by sled).
+//! 3. Check the format marker: absent in a new database (write it), absent
+//!    in an existing one or different is `Corrupt`.
+//! 4. `fsync` sled's files and the directory (sled may have created them).
+//! 5. Load every journal block, verifying each record's CRC32C, into the
+//!    journal index; a damaged block fails the open with `Corrupt` naming it.
+//! 6. Start the committer and the compactor.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crossbeam::channel::bounded;
+use parking_lot::{Condvar, Mutex, RwLock};
+
+use super::committer::Committer;
+use super::durable::DurableFiles;
+use super::guard::{guarded, sled_error};
+use super::keys::{describe_key, parse_journal_key, FORMAT_KEY, FORMAT_MARKER, JOURNAL_PREFIX};
+use super::pending::PendingIndex;
+use super::seq_cache::SeqCache;
+use super::{compactor, Counters, JournalSignal, Shared, SledLog, SledLogOptions};
+use crate::codec::decode_journal_block;
+use crate::error::LogError;
+
+pub(super) fn open(dir: &Path, options: SledLogOptions) -> Result<SledLog, LogError> {
+    let io = |operation: &'static str| {
+        move |err: std::io::Error| LogError::Io {
+            operation,
+            detail: format!("{}: {err}", dir.display()),
+        }
+    };
+    std::fs::create_dir_all(dir).map_err(io("creating the log directory"))?;
+    let log_file = dir.join("db");
+    let existed = log_file.exists();
+    let has_files = std::fs::read_dir(dir)
+        .map_err(io("listing the log directory"))?
+        .next()
+        .is_some();
+    if has_files && !existed {
+        return Err(LogError::Corrupt {
+            location: log_file.display().to_string(),
+            detail: "the directory holds files but sled's log file is missing".to_owned(),
+        });
+    }
+    let location = || log_file.display().to_string();
+    let db = guarded(location, || {
+        sled::Config::new()
+            .path(dir)
+            .cache_capacity(options.cache_capacity_bytes)
+            .flush_every_ms(None)
+            .open()
+            .map_err(|e| sled_error(e, "opening the sled database", location))
+    })?;
+    check_format(&db, existed, &location)?;
+    let files = DurableFiles::open(dir).map_err(io("syncing the log files at open"))?;
+    let (pending, next_block) = load_journal(&db)?;
+    let (sender, receiver) = bounded(options.queue_batches_max);
+    let seq_cache_streams = options.seq_cache_streams;
+    let shared = Arc::new(Shared {
+        dir: dir.to_path_buf(),
+        db,
+        options,
+        pending: RwLock::new(pending),
+        gate: RwLock::new(()),
+        poison: Default::default(),
+        counters: Counters::default(),
+        journal: Mutex::new(JournalSignal::default()),
+        journal_changed: Condvar::new(),
+        compaction_pass: Mutex::new(()),
+    });
+    let committer = Committer {
+        shared: Arc::clone(&shared),
+        queue: receiver,
+        files,
+        heads: SeqCache::new(seq_cache_streams),
+        next_block,
+        groups: 0,
+    };
+    let spawn_io = io("starting the log threads");
+    let committer = std::thread::Builder::new()
+        .name("shoal-log-committer".into())
+        .spawn(move || committer.run())
+        .map_err(&spawn_io)?;
+    let compactor_shared = Arc::clone(&shared);
+    let compactor = std::thread::Builder::new()
+        .name("shoal-log-compactor".into())
+        .spawn(move || compactor::run(compactor_shared))
+        .map_err(spawn_io)?;
+    shared.request_compaction_if_due();
+    Ok(SledLog {
+        shared,
+        queue: Some(sender),
+        committer: Some(committer),
+        compactor: Some(compactor),
+    })
+}
+
+fn check_format(
+    db: &sled::Db,
+    existed: bool,
+    location: &dyn Fn() -> String,
+) -> Result<(), LogError> {
+    let marker = guarded(location, || {
+        db.get(FORMAT_KEY)
+            .map_err(|e| sled_error(e, "reading the format marker", location))
+    })?;
+    match marker {
+        Some(found) if found.as_ref() == FORMAT_MARKER => Ok(()),
+        Some(found) => Err(LogError::Corrupt {
+            location: describe_key(FORMAT_KEY),
+            detail: format!(
+                "unknown layout marker {:?}",
+                String::from_utf8_lossy(&found)
+            ),
+        }),
+        None if existed => Err(LogError::Corrupt {
+            location: location(),
+            detail: "the database has no format marker: the log file is damaged or not a shoal log"
+                .to_owned(),
+        }),
+        None => guarded(location, || {
+            db.insert(FORMAT_KEY, FORMAT_MARKER)
+                .map_err(|e| sled_error(e, "writing the format marker", location))?;
+            db.flush()
+                .map_err(|e| sled_error(e, "writing the format marker", location))?;
+            Ok(())
+        }),
+    }
+}
+
+/// Reads every journal block into a fresh index; returns it and the number
+/// of the next block to write.
+fn load_journal(db: &sled::Db) -> Result<(PendingIndex, u64), LogError> {
+    guarded(
+        || "journal blocks".to_owned(),
+        || {
+            let mut pending = PendingIndex::default();
+            let mut next_block = 0;
+            for item in db.scan_prefix(JOURNAL_PREFIX) {
+                let (key, value) = item.map_err(|e| {
+                    sled_error(e, "loading the journal", || "journal blocks".to_owned())
+                })?;
+                let corrupt = |detail: String| LogError::Corrupt {
+                    location: describe_key(&key),
+                    detail,
+                };
+                let block = parse_journal_key(&key)
+                    .ok_or_else(|| corrupt("malformed journal key".to_owned()))?;
+                let records =
+                    decode_journal_block(&value).map_err(|err| corrupt(err.to_string()))?;
+                pending.insert_block(block, value.len(), records);
+                next_block = block + 1;
+            }
+            Ok((pending, next_block))
+        },
+    )
+}

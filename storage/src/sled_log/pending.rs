@@ -1,0 +1,183 @@
+//! The journal index: records that are durable in journal blocks but not yet
+//! compacted into per-stream chunks, held in memory so reads can find them.
+//!
+//! The committer adds a group's blocks only after the group is durable, so
+//! everything here is readable. The compactor removes blocks only after
+//! their records are in sled as chunks. Its size is bounded by
+//! `SledLogOptions::journal_bytes_max` (the committer waits above it).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::types::{Record, Seq, StreamId};
+
+#[derive(Debug)]
+struct PendingRecord {
+    record: Record,
+    block: u64,
+}
+
+#[derive(Debug, Default)]
+struct BlockInfo {
+    streams: Vec<StreamId>,
+    bytes: usize,
+}
+
+/// Records of journal blocks that still exist in sled, by stream and block.
+#[derive(Debug, Default)]
+pub(crate) struct PendingIndex {
+    streams: HashMap<StreamId, BTreeMap<Seq, PendingRecord>>,
+    blocks: BTreeMap<u64, BlockInfo>,
+    bytes: usize,
+    records: usize,
+}
+
+/// One compaction pass's input: which blocks it retires, and the records of
+/// those blocks per stream, in sequence order.
+#[derive(Debug, Default)]
+pub(crate) struct CompactionPlan {
+    pub(crate) blocks: Vec<u64>,
+    pub(crate) streams: Vec<(StreamId, Vec<Record>)>,
+}
+
+impl PendingIndex {
+    /// Adds the durable block `block` (encoded in `bytes` bytes) and its records.
+    pub(crate) fn insert_block(&mut self, block: u64, bytes: usize, records: Vec<Record>) {
+        let mut info = BlockInfo {
+            streams: Vec::new(),
+            bytes,
+        };
+        self.records += records.len();
+        for record in records {
+            info.streams.push(record.stream);
+            let stream = self.streams.entry(record.stream).or_default();
+            let seq = record.seq;
+            debug_assert!(
+                stream.keys().next_back().is_none_or(|last| *last < seq),
+                "journal records arrive in order"
+            );
+            stream.insert(seq, PendingRecord { record, block });
+        }
+        self.bytes += bytes;
+        self.blocks.insert(block, info);
+    }
+
+    /// Up to `limit` records of `stream` with `seq >= from`, ascending.
+    pub(crate) fn read(&self, stream: StreamId, from: Seq, limit: usize) -> Vec<Record> {
+        let Some(records) = self.streams.get(&stream) else {
+            return Vec::new();
+        };
+        records
+            .range(from..)
+            .take(limit)
+            .map(|(_, pending)| pending.record.clone())
+            .collect()
+    }
+
+    /// The highest sequence number of `stream` in the journal.
+    pub(crate) fn last_seq(&self, stream: StreamId) -> Option<Seq> {
+        self.streams.get(&stream)?.keys().next_back().copied()
+    }
+
+    /// Encoded bytes of the journal blocks indexed.
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Records indexed.
+    pub(crate) fn records(&self) -> usize {
+        self.records
+    }
+
+    /// Plans the compaction of every block present now (at most
+    /// `bytes_max` of them, oldest first, at least one).
+    pub(crate) fn plan(&self, bytes_max: usize) -> CompactionPlan {
+        let mut plan = CompactionPlan::default();
+        let mut planned_bytes = 0;
+        let mut streams = HashSet::new();
+        for (block, info) in &self.blocks {
+            if !plan.blocks.is_empty() && planned_bytes + info.bytes > bytes_max {
+                break;
+            }
+            planned_bytes += info.bytes;
+            plan.blocks.push(*block);
+            streams.extend(info.streams.iter().copied());
+        }
+        let Some(last_block) = plan.blocks.last().copied() else {
+            return plan;
+        };
+        for stream in streams {
+            let Some(records) = self.streams.get(&stream) else {
+                continue;
+            };
+            // A stream's records in older blocks come first (commit order),
+            // so the planned ones are a prefix of its map.
+            let planned: Vec<Record> = records
+                .values()
+                .take_while(|pending| pending.block <= last_block)
+                .map(|pending| pending.record.clone())
+                .collect();
+            if !planned.is_empty() {
+                plan.streams.push((stream, planned));
+            }
+        }
+        plan.streams.sort_unstable_by_key(|(stream, _)| *stream);
+        plan
+    }
+
+    /// Forgets the blocks of `plan`, whose records are now stored as chunks.
+    pub(crate) fn remove(&mut self, plan: &CompactionPlan) {
+        let Some(last_block) = plan.blocks.last().copied() else {
+            return;
+        };
+        for block in &plan.blocks {
+            if let Some(info) = self.blocks.remove(block) {
+                self.bytes -= info.bytes;
+            }
+        }
+        for (stream, _) in &plan.streams {
+            let Some(records) = self.streams.get_mut(stream) else {
+                continue;
+            };
+            while let Some(entry) = records.first_entry() {
+                if entry.get().block > last_block {
+                    break;
+                }
+                entry.remove();
+                self.records -= 1;
+            }
+            if records.is_empty() {
+                self.streams.remove(stream);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::RecordKind;
+
+    fn record(stream: u64, seq: u64) -> Record {
+        Record {
+            stream: StreamId(stream),
+            seq: Seq(seq),
+            kind: RecordKind(0),
+            payload: vec![seq as u8],
+        }
+    }
+
+    #[test]
+    fn compaction_takes_the_oldest_blocks_and_keeps_newer_records() {
+        let mut index = PendingIndex::default();
+        index.insert_block(1, 10, vec![record(1, 1), record(2, 1)]);
+        index.insert_block(2, 10, vec![record(1, 2)]);
+        let plan = index.plan(10);
+        assert_eq!(plan.blocks, vec![1]);
+        assert_eq!(plan.streams.len(), 2);
+        assert_eq!(plan.streams[0].1, vec![record(1, 1)]);
+        index.remove(&plan);
+        assert_eq!(index.read(StreamId(1), Seq(0), 10), vec![record(1, 2)]);
+        assert_eq!(index.last_seq(StreamId(2)), None);
+        assert_eq!((index.bytes(), index.records()), (10, 1));
+    }
+}
