@@ -15,6 +15,9 @@ pub struct IntrinsicSyntaxError {
     pub reason: String,
 }
 
+/// The deepest nesting of calls Step Functions allows in one field.
+pub const MAX_NESTING: usize = 10;
+
 /// True when `text` looks like an intrinsic call (starts with `States.`);
 /// used to tell an intrinsic from a path in `.$` values.
 pub fn looks_like_intrinsic(text: &str) -> bool {
@@ -29,7 +32,7 @@ impl IntrinsicCall {
             pos: 0,
         };
         p.skip_ws();
-        let call = p.call()?;
+        let call = p.call(1)?;
         p.skip_ws();
         if p.pos < p.chars.len() {
             return p.err("unexpected text after the call");
@@ -61,7 +64,12 @@ impl Parser {
         })
     }
 
-    fn call(&mut self) -> Result<IntrinsicCall, IntrinsicSyntaxError> {
+    fn call(&mut self, depth: usize) -> Result<IntrinsicCall, IntrinsicSyntaxError> {
+        if depth > MAX_NESTING {
+            return self.err(format!(
+                "more than {MAX_NESTING} nested intrinsic functions"
+            ));
+        }
         let start = self.pos;
         while self
             .peek()
@@ -86,7 +94,7 @@ impl Parser {
         } else {
             loop {
                 self.skip_ws();
-                args.push(self.arg()?);
+                args.push(self.arg(depth)?);
                 self.skip_ws();
                 match self.peek() {
                     Some(',') => self.pos += 1,
@@ -114,12 +122,12 @@ impl Parser {
         Ok(IntrinsicCall { function, args })
     }
 
-    fn arg(&mut self) -> Result<IntrinsicArg, IntrinsicSyntaxError> {
+    fn arg(&mut self, depth: usize) -> Result<IntrinsicArg, IntrinsicSyntaxError> {
         match self.peek() {
             Some('\'') => self.string(),
             Some('$') => self.path(),
             Some(c) if c == '-' || c.is_ascii_digit() => self.number(),
-            Some('S') => Ok(IntrinsicArg::Call(self.call()?)),
+            Some('S') => Ok(IntrinsicArg::Call(self.call(depth + 1)?)),
             Some(_) => {
                 for (word, arg) in [
                     ("true", IntrinsicArg::Bool(true)),
@@ -162,6 +170,11 @@ impl Parser {
                     let Some(next) = self.chars.get(self.pos + 1).copied() else {
                         return self.err("unterminated escape");
                     };
+                    if !matches!(next, '\'' | '{' | '}' | '\\') {
+                        return self.err(format!(
+                            "invalid escape \"\\{next}\" (only \\' \\{{ \\}} \\\\ are allowed)"
+                        ));
+                    }
                     raw.push('\\');
                     raw.push(next);
                     self.pos += 2;
@@ -268,6 +281,7 @@ mod tests {
             "States.Array(1) extra",
             "States.Array(tru)",
             "States.Array($.a b)",
+            "States.Array('\\n')",
         ] {
             assert!(IntrinsicCall::parse(bad).is_err(), "{bad} should not parse");
         }

@@ -23,6 +23,10 @@ pub const MAX_STATE_NAME_CHARS: usize = 80;
 
 /// One state of any type.
 #[derive(Debug, Clone, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "states are built once at registration and only read; boxing would add indirection to every match"
+)]
 pub enum State {
     /// Pass.
     Pass(PassState),

@@ -28,4 +28,4 @@ mod reference;
 pub use filter::{FilterExpr, FilterOp, FilterOperand};
 pub use json_path::{JsonPath, PathRoot, Segment, Selector};
 pub use parse::PathSyntaxError;
-pub use reference::{ReferencePath, ReferenceSegment};
+pub use reference::{type_name, ReferencePath, ReferenceSegment, ReferenceWriteError};

@@ -116,7 +116,14 @@ fn parse_segments(cur: &mut Cursor, in_filter: bool) -> Result<Vec<Segment>, Pat
             }
             Some('.') => {
                 cur.pos += 1;
-                segments.push(Segment::Child(parse_dot_selector(cur)?));
+                // `$.a.['b c']` (a dot before a bracket) is accepted, as the
+                // Step Functions guide writes it.
+                let sel = if cur.peek() == Some('[') {
+                    parse_bracket(cur)?
+                } else {
+                    parse_dot_selector(cur)?
+                };
+                segments.push(Segment::Child(sel));
             }
             Some('[') => segments.push(Segment::Child(parse_bracket(cur)?)),
             None => return Ok(segments),
