@@ -293,6 +293,15 @@ fn parse_condition(r: &mut Fields<'_>, obj: &Map<String, Value>) -> Option<Condi
         .collect();
     let data_ops: Vec<&String> = obj.keys().filter(|k| is_operator(k)).collect();
     let found = boolean_ops.len() + data_ops.len();
+    // With no operator but an unrecognised field, that field is the
+    // (misspelled) operator: its UnknownField error says more than a count.
+    let has_unknown = obj
+        .keys()
+        .any(|k| !matches!(k.as_str(), "Variable" | "Next" | "Comment") && !is_operator(k));
+    if found == 0 && has_unknown {
+        let _ = r.take("Variable");
+        return None;
+    }
     if found != 1 {
         let field = data_ops
             .get(1)

@@ -92,12 +92,7 @@ pub(crate) fn parse_transition(f: &mut Fields<'_>) -> Option<Transition> {
     let end = f.bool("End");
     match (next, end) {
         (Some(_), Some(true)) => {
-            f.error(
-                "End",
-                DefinitionErrorKind::Conflicts {
-                    other: "Next".into(),
-                },
-            );
+            f.error("End", DefinitionErrorKind::NextAndEnd);
             None
         }
         (Some(n), _) => Some(Transition::Next(n)),
@@ -137,6 +132,7 @@ pub(crate) fn parse_integer_source(
         );
     }
     if let Some(path) = f.path(&path_field, true) {
+        let _ = f.take(field);
         return Some(IntegerSource::Path(path));
     }
     let value = f.uint_at_least(field, min)?;

@@ -60,7 +60,7 @@ pub(crate) fn validate_branch(branch: &Branch, obj: &Map<String, Value>, ctx: &m
     for (name, state) in branch.states.iter() {
         let errors: Vec<FieldError> = targets(state)
             .into_iter()
-            .filter(|(_, target)| !names.contains(target))
+            .filter(|(_, target)| !target.is_empty() && !names.contains(target))
             .map(|(field, target)| {
                 (
                     field,

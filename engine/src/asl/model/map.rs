@@ -116,9 +116,9 @@ pub(crate) fn parse(f: &mut Fields<'_>, ctx: &mut Ctx, name: &str) -> MapState {
             },
         );
     }
-    let item_selector = f
-        .template("ItemSelector")
-        .or_else(|| f.template("Parameters"));
+    let item_selector = f.template("ItemSelector");
+    let legacy_parameters = f.template("Parameters");
+    let item_selector = item_selector.or(legacy_parameters);
     let tolerated_failure_percentage = parse_percentage(f);
     let label = f.string("Label");
     if let Some(l) = &label {
@@ -162,6 +162,7 @@ fn parse_percentage(f: &mut Fields<'_>) -> Option<NumberSource> {
         );
     }
     if let Some(path) = f.path(PATH_FIELD, true) {
+        let _ = f.take(FIELD);
         return Some(NumberSource::Path(path));
     }
     let value = f.number(FIELD)?;

@@ -57,6 +57,7 @@ fn fail_text(f: &mut Fields<'_>, field: &str) -> Option<FailText> {
         );
     }
     if let Some(text) = f.string(&path_field) {
+        let _ = f.take(field);
         return match Expression::parse(&text) {
             Ok(expr) => Some(FailText::Expression(expr)),
             Err(kind) => {
