@@ -202,7 +202,7 @@ mod tests {
 
     #[test]
     fn glob_matching() {
-        let m = |p: &str, t: &str| glob_match(&parse_pattern(p), t);
+        let m = |p: &str, t: &str| glob_match(&parse_pattern(p).expect("valid pattern"), t);
         assert!(m("log-*.txt", "log-2024.txt"));
         assert!(m("*.log", "a.log"));
         assert!(m("*", ""));

@@ -8,7 +8,8 @@ use super::eval::{arg, string_arg, Arg};
 use crate::asl::error::StatesError;
 
 /// `States.Format(template, args...)`: each `{}` is replaced by the next
-/// argument (strings as they are, other values as JSON text). In a literal
+/// argument (strings without quotes; numbers, booleans and null as JSON
+/// text; arrays and objects are an error, as the specification says). In a literal
 /// template `\{` and `\}` are literal braces; the number of `{}` must equal
 /// the number of remaining arguments.
 pub(crate) fn format(args: Vec<Arg>) -> Result<Value, StatesError> {
@@ -47,6 +48,12 @@ pub(crate) fn format(args: Vec<Arg>) -> Result<Value, StatesError> {
                 used += 1;
                 match v {
                     Value::String(s) => out.push_str(s),
+                    Value::Array(_) | Value::Object(_) => {
+                        return Err(StatesError::intrinsic(format!(
+                            "States.Format: argument {} must be a string, number, boolean or null, not an array or object",
+                            used + 1
+                        )))
+                    }
                     other => out.push_str(&other.to_string()),
                 }
                 i += 2;

@@ -183,16 +183,23 @@ fn is_operator(name: &str) -> bool {
         || TYPE_TESTS.iter().any(|(t, _)| *t == name)
 }
 
-/// Parses a StringMatches pattern.
-pub fn parse_pattern(pattern: &str) -> Vec<PatternPart> {
+/// Parses a StringMatches pattern: `*` matches any run of characters, `\\*`
+/// is a literal star and `\\\\` a literal backslash; any other backslash is
+/// an error (the specification calls it an open escape).
+pub fn parse_pattern(pattern: &str) -> Result<Vec<PatternPart>, String> {
     let mut parts = Vec::new();
     let mut text = String::new();
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
         match c {
             '\\' => match chars.next() {
-                Some(n) => text.push(n),
-                None => text.push('\\'),
+                Some(n @ ('*' | '\\')) => text.push(n),
+                Some(n) => {
+                    return Err(format!(
+                        "invalid escape \"\\{n}\" (only \\* and \\\\ are allowed)"
+                    ))
+                }
+                None => return Err("a trailing backslash escapes nothing".into()),
             },
             '*' => {
                 if !text.is_empty() {
@@ -206,7 +213,7 @@ pub fn parse_pattern(pattern: &str) -> Vec<PatternPart> {
     if !text.is_empty() {
         parts.push(PatternPart::Text(text));
     }
-    parts
+    Ok(parts)
 }
 
 pub(crate) fn parse(f: &mut Fields<'_>) -> ChoiceState {
@@ -396,7 +403,13 @@ fn parse_test(r: &mut Fields<'_>, op: &str) -> Option<Test> {
     }
     if op == "StringMatches" {
         let pattern = r.string(op)?;
-        return Some(Test::StringMatches(parse_pattern(&pattern)));
+        return match parse_pattern(&pattern) {
+            Ok(parts) => Some(Test::StringMatches(parts)),
+            Err(reason) => {
+                r.error(op, DefinitionErrorKind::InvalidValue { reason });
+                None
+            }
+        };
     }
     let (kind, cmp, is_path) = comparison_operator(op)?;
     if is_path {
@@ -487,13 +500,15 @@ mod tests {
 
     #[test]
     fn patterns_handle_escapes() {
+        assert!(parse_pattern("a\\b").is_err());
+        assert!(parse_pattern("a\\").is_err());
         assert_eq!(
             parse_pattern("a*\\*b\\\\"),
-            vec![
+            Ok(vec![
                 PatternPart::Text("a".into()),
                 PatternPart::Star,
                 PatternPart::Text("*b\\".into())
-            ]
+            ])
         );
     }
 }

@@ -110,7 +110,7 @@ fn parse_segments(cur: &mut Cursor, in_filter: bool) -> Result<Vec<Segment>, Pat
                 let sel = if cur.peek() == Some('[') {
                     parse_bracket(cur)?
                 } else {
-                    parse_dot_selector(cur)?
+                    parse_dot_selector(cur, in_filter)?
                 };
                 segments.push(Segment::Descendant(sel));
             }
@@ -121,7 +121,7 @@ fn parse_segments(cur: &mut Cursor, in_filter: bool) -> Result<Vec<Segment>, Pat
                 let sel = if cur.peek() == Some('[') {
                     parse_bracket(cur)?
                 } else {
-                    parse_dot_selector(cur)?
+                    parse_dot_selector(cur, in_filter)?
                 };
                 segments.push(Segment::Child(sel));
             }
@@ -133,22 +133,43 @@ fn parse_segments(cur: &mut Cursor, in_filter: bool) -> Result<Vec<Segment>, Pat
     }
 }
 
-fn is_name_char(c: char) -> bool {
-    !(c.is_whitespace() || "$.[]()'\",*?@=!<>&|:".contains(c))
+/// Characters that end a dot-notation name. Outside filters only what can
+/// continue a path ends a name (so `$.a-b`, `$.&Ж中` work); inside filters
+/// the operators do too.
+fn ends_name(c: char, in_filter: bool) -> bool {
+    c == '.' || c == '[' || c.is_whitespace() || (in_filter && "]()'\",*?@=!<>&|".contains(c))
 }
 
-fn parse_dot_selector(cur: &mut Cursor) -> Result<Selector, PathSyntaxError> {
-    if cur.eat('*') {
+/// A name after `.`: `*`, or characters up to the next `.`/`[`, where a
+/// backslash makes the next character literal (`$.store\.book` is the single
+/// name `store.book`, as in the ASL specification's examples).
+fn parse_dot_selector(cur: &mut Cursor, in_filter: bool) -> Result<Selector, PathSyntaxError> {
+    if cur.peek() == Some('*') && cur.peek_at(1).is_none_or(|c| ends_name(c, in_filter)) {
+        cur.pos += 1;
         return Ok(Selector::Wildcard);
     }
-    let start = cur.pos;
-    while cur.peek().is_some_and(is_name_char) {
+    let mut name = String::new();
+    while let Some(c) = cur.peek() {
+        if c == '\\' {
+            match cur.peek_at(1) {
+                Some(next) => {
+                    name.push(next);
+                    cur.pos += 2;
+                    continue;
+                }
+                None => return cur.err("a backslash must be followed by a character"),
+            }
+        }
+        if ends_name(c, in_filter) {
+            break;
+        }
+        name.push(c);
         cur.pos += 1;
     }
-    if cur.pos == start {
+    if name.is_empty() {
         return cur.err("expected a field name");
     }
-    Ok(Selector::Name(cur.chars[start..cur.pos].iter().collect()))
+    Ok(Selector::Name(name))
 }
 
 fn parse_bracket(cur: &mut Cursor) -> Result<Selector, PathSyntaxError> {
@@ -405,7 +426,7 @@ mod tests {
             "$.a b",
             "$[?(@.a <)]",
             "$[1,]",
-            "$.a$",
+            "$.a\\",
         ] {
             assert!(parse_path(bad).is_err(), "{bad} should not parse");
         }
