@@ -7,5 +7,13 @@
 //! - `history`, `interpreter`, `store`, `runtime`, `api`: executions — events,
 //!   the pure transition function, the log layout, the driver, the handle.
 
+pub mod api;
 pub mod asl;
+pub mod history;
+pub mod interpreter;
+pub mod runtime;
+pub mod store;
 pub mod task;
+
+pub use api::{Engine, EngineBuilder, EngineError, ExecutionStatus};
+pub use history::{ExecutionId, HistoryEvent, HistoryEventType};

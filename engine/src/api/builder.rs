@@ -1,0 +1,107 @@
+//! [`EngineBuilder`]: configure, then build (which recovers).
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use shoal_storage::EventLog;
+use tokio::sync::{watch, Notify};
+
+use super::engine::{Engine, Inner};
+use super::error::EngineError;
+use crate::interpreter::InterpreterOptions;
+use crate::runtime::executions;
+use crate::runtime::ids::IdAllocator;
+use crate::runtime::shared::Shared;
+use crate::runtime::{Clock, SystemClock};
+use crate::task::{HandlerRegistry, TaskRunner, TaskRunnerOptions};
+
+/// Builds an [`Engine`] on an event log.
+pub struct EngineBuilder {
+    log: Arc<dyn EventLog>,
+    handlers: HandlerRegistry,
+    clock: Arc<dyn Clock>,
+    options: InterpreterOptions,
+    runner_options: TaskRunnerOptions,
+}
+
+impl EngineBuilder {
+    pub(crate) fn new(log: Arc<dyn EventLog>) -> EngineBuilder {
+        EngineBuilder {
+            log,
+            handlers: HandlerRegistry::with_builtins(),
+            clock: Arc::new(SystemClock),
+            options: InterpreterOptions::default(),
+            runner_options: TaskRunnerOptions::default(),
+        }
+    }
+
+    /// The task handlers Task states can name (default: the built-ins).
+    pub fn handlers(mut self, handlers: HandlerRegistry) -> Self {
+        self.handlers = handlers;
+        self
+    }
+
+    /// The wall clock (default [`SystemClock`]); use
+    /// [`TokioClock`](crate::runtime::TokioClock) on paused test time.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The same clock shared with other engines (restart tests).
+    pub fn shared_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Largest state input/output in bytes (default 256 KiB); larger fails
+    /// the state with `States.DataLimitExceeded`.
+    pub fn payload_limit_bytes(mut self, bytes: usize) -> Self {
+        self.options.payload_limit_bytes = bytes;
+        self
+    }
+
+    /// Options of the task runner (blocking threads, cancel grace).
+    pub fn task_runner_options(mut self, options: TaskRunnerOptions) -> Self {
+        self.runner_options = options;
+        self
+    }
+
+    /// Starts the engine: reads the log, replays every unfinished execution
+    /// and resumes it in the background ([`Engine::recovered`] says how
+    /// many). Must be called inside a tokio runtime.
+    pub async fn build(self) -> Result<Engine, EngineError> {
+        let ids = IdAllocator::open(self.log.as_ref())?;
+        let runner = TaskRunner::new(self.handlers, self.runner_options)?;
+        let (stopping, _) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            log: self.log,
+            runner,
+            clock: self.clock,
+            options: self.options,
+            running: Mutex::new(HashMap::new()),
+            machines: Mutex::new(HashMap::new()),
+            stopping,
+            failure: Mutex::new(None),
+            drivers: AtomicUsize::new(0),
+            drivers_idle: Notify::new(),
+        });
+        let recovered = match executions::recover_all(&shared) {
+            Ok(recovered) => recovered,
+            Err(error) => {
+                shared.stop(format!("recovery failed: {error}"));
+                return Err(error);
+            }
+        };
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                shared,
+                ids: tokio::sync::Mutex::new(ids),
+                names: tokio::sync::Mutex::new(()),
+                recovered,
+            }),
+        })
+    }
+}

@@ -1,0 +1,15 @@
+//! The public API: [`Engine`], named after the Step Functions actions.
+
+mod builder;
+mod engine;
+mod error;
+mod queries;
+mod types;
+
+pub use builder::EngineBuilder;
+pub use engine::Engine;
+pub use error::EngineError;
+pub use types::{
+    ExecutionDescription, ExecutionPage, ExecutionStatus, ExecutionSummary, ListExecutionsOptions,
+    PageToken, StateMachineInfo, DEFAULT_PAGE_SIZE,
+};

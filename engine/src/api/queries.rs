@@ -1,0 +1,220 @@
+//! Reads that answer the API from the log: describe, history, listing.
+
+use serde_json::Value;
+use shoal_storage::{Seq, StreamId};
+
+use super::error::EngineError;
+use super::types::{
+    ExecutionDescription, ExecutionPage, ExecutionStatus, ExecutionSummary, ListExecutionsOptions,
+    PageToken, DEFAULT_PAGE_SIZE,
+};
+use crate::history::{ExecutionId, HistoryEvent, HistoryEventType};
+use crate::interpreter::Input;
+use crate::runtime::shared::Shared;
+use crate::store::{self, keys, ExecutionRow, StoreError, TransitionRecord};
+
+/// What the Start record of an execution says.
+pub(crate) struct StartRecord {
+    pub state_machine: String,
+    pub definition_hash: String,
+    pub input: Value,
+}
+
+/// Reads and decodes one record of `id`'s stream.
+fn record_at(shared: &Shared, id: ExecutionId, seq: u64) -> Result<TransitionRecord, EngineError> {
+    let stream = StreamId(id.0);
+    let records = shared
+        .log
+        .read_stream(stream, Seq(seq), 1)
+        .map_err(|e| EngineError::log("reading an execution", e))?;
+    let record = records
+        .into_iter()
+        .next()
+        .ok_or_else(|| EngineError::ExecutionNotFound {
+            execution: id.to_string(),
+        })?;
+    store::decode_transition(&record.payload).map_err(|detail| {
+        EngineError::store(
+            "reading an execution",
+            StoreError::Corrupt {
+                what: "transition record",
+                location: format!("{stream} {}", record.seq),
+                detail,
+            },
+        )
+    })
+}
+
+/// The Start record of `id`.
+pub(crate) fn start_record(shared: &Shared, id: ExecutionId) -> Result<StartRecord, EngineError> {
+    let record = record_at(shared, id, 1)?;
+    let Input::Start {
+        state_machine,
+        definition_hash,
+        input_json,
+        ..
+    } = record.input.input
+    else {
+        return Err(EngineError::store(
+            "reading an execution",
+            StoreError::Corrupt {
+                what: "transition record",
+                location: format!("{} seq 1", StreamId(id.0)),
+                detail: "the first record is not Start".into(),
+            },
+        ));
+    };
+    let input = serde_json::from_str(&input_json).unwrap_or(Value::Null);
+    Ok(StartRecord {
+        state_machine,
+        definition_hash,
+        input,
+    })
+}
+
+/// The index row of `id` and its status.
+fn index_row(
+    shared: &Shared,
+    id: ExecutionId,
+) -> Result<(ExecutionStatus, ExecutionRow), EngineError> {
+    for status in ExecutionStatus::ALL {
+        let key = keys::execution_key(status, id);
+        let row = shared
+            .log
+            .get_row(keys::EXECUTIONS, &key)
+            .map_err(|e| EngineError::log("reading the execution index", e))?;
+        if let Some(bytes) = row {
+            let row = store::decode_execution_row(&bytes, &format!("executions/{status}/{id}"))
+                .map_err(|e| EngineError::store("reading the execution index", e))?;
+            return Ok((status, row));
+        }
+    }
+    Err(EngineError::ExecutionNotFound {
+        execution: id.to_string(),
+    })
+}
+
+/// `describe_execution`.
+pub(crate) fn describe(
+    shared: &Shared,
+    id: ExecutionId,
+) -> Result<ExecutionDescription, EngineError> {
+    let (status, row) = index_row(shared, id)?;
+    let start = start_record(shared, id)?;
+    let mut description = ExecutionDescription {
+        id,
+        name: row.name,
+        state_machine: start.state_machine,
+        definition_hash: start.definition_hash,
+        status,
+        input: start.input,
+        output: None,
+        error: None,
+        cause: None,
+        started_ms: row.started_ms,
+        stopped_ms: row.stopped_ms,
+    };
+    if status == ExecutionStatus::Running {
+        return Ok(description);
+    }
+    let last = shared
+        .log
+        .last_seq(StreamId(id.0))
+        .map_err(|e| EngineError::log("reading an execution", e))?
+        .unwrap_or(Seq(1));
+    let record = record_at(shared, id, last.0)?;
+    let end = record.events.iter().rev().find(|event| {
+        matches!(
+            event.kind,
+            HistoryEventType::ExecutionSucceeded
+                | HistoryEventType::ExecutionFailed
+                | HistoryEventType::ExecutionAborted
+                | HistoryEventType::ExecutionTimedOut
+        )
+    });
+    if let Some(event) = end {
+        description.output = event
+            .details
+            .output
+            .as_deref()
+            .map(|text| serde_json::from_str(text).unwrap_or(Value::Null));
+        description.error = event.details.error.clone();
+        description.cause = event.details.cause.clone();
+    }
+    Ok(description)
+}
+
+/// `get_execution_history`.
+pub(crate) fn history(
+    shared: &Shared,
+    id: ExecutionId,
+    after_event_id: u64,
+    limit: usize,
+) -> Result<Vec<HistoryEvent>, EngineError> {
+    let records = store::read_transitions(shared.log.as_ref(), id)
+        .map_err(|e| EngineError::store("reading a history", e))?;
+    if records.is_empty() {
+        return Err(EngineError::ExecutionNotFound {
+            execution: id.to_string(),
+        });
+    }
+    Ok(records
+        .into_iter()
+        .flat_map(|record| record.events)
+        .filter(|event| event.id.0 > after_event_id)
+        .take(limit)
+        .collect())
+}
+
+/// `list_executions`.
+pub(crate) fn list(
+    shared: &Shared,
+    options: &ListExecutionsOptions,
+) -> Result<ExecutionPage, EngineError> {
+    let limit = options.limit.unwrap_or(DEFAULT_PAGE_SIZE).max(1);
+    let prefix: Vec<u8> = options.status.map(|s| vec![s.code()]).unwrap_or_default();
+    let mut after = options.page.as_ref().map(|page| page.0.clone());
+    let mut executions = Vec::new();
+    loop {
+        let rows = shared
+            .log
+            .scan_rows(keys::EXECUTIONS, &prefix, after.as_deref(), limit)
+            .map_err(|e| EngineError::log("listing executions", e))?;
+        let exhausted = rows.len() < limit;
+        for (key, value) in rows {
+            after = Some(key.clone());
+            let Some((status, id)) = keys::parse_execution_key(&key) else {
+                continue;
+            };
+            let row = store::decode_execution_row(&value, &format!("executions/{status}/{id}"))
+                .map_err(|e| EngineError::store("listing executions", e))?;
+            if options
+                .state_machine
+                .as_ref()
+                .is_some_and(|name| *name != row.state_machine)
+            {
+                continue;
+            }
+            executions.push(ExecutionSummary {
+                id,
+                name: row.name,
+                state_machine: row.state_machine,
+                status,
+                started_ms: row.started_ms,
+                stopped_ms: row.stopped_ms,
+            });
+            if executions.len() == limit {
+                return Ok(ExecutionPage {
+                    executions,
+                    next_page: after.map(PageToken),
+                });
+            }
+        }
+        if exhausted {
+            return Ok(ExecutionPage {
+                executions,
+                next_page: None,
+            });
+        }
+    }
+}

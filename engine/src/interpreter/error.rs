@@ -1,0 +1,45 @@
+//! [`StepError`]: an input the interpreter cannot apply.
+
+/// Why [`super::step`] refused an input. The state is left unchanged and
+/// nothing is recorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StepError {
+    /// The input names a scope, state, attempt, timer or token that is no
+    /// longer waiting for it (a late task outcome, a cancelled timer, a
+    /// duplicate `Continue`). Normal after stops and failures; dropped.
+    #[error("{input} input is stale for execution {execution}: {reason}")]
+    Stale {
+        /// The input's kind.
+        input: &'static str,
+        /// The execution's name.
+        execution: String,
+        /// What did not match.
+        reason: String,
+    },
+    /// The execution already ended.
+    #[error("execution {execution} has already ended; {input} input refused")]
+    Finished {
+        /// The input's kind.
+        input: &'static str,
+        /// The execution's name.
+        execution: String,
+    },
+    /// The first input of a stream is not `Start`, or `Start` came twice.
+    #[error("execution {execution}: {detail}")]
+    BadStart {
+        /// The execution's name (or id when unknown).
+        execution: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The recorded history does not fit the definition (a state named by
+    /// the state is missing): the log or the definition row is damaged.
+    #[error("execution {execution}: history does not match its definition: {detail}")]
+    Inconsistent {
+        /// The execution's name.
+        execution: String,
+        /// What did not match.
+        detail: String,
+    },
+}

@@ -1,0 +1,258 @@
+//! Children of a Parallel or inline Map state: nested scopes of the same
+//! execution, started in index order (at most `max_concurrency` at a time),
+//! their results kept in index order.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::body::{body_of, current_state};
+use super::context::{json_text, state_details, Ctx};
+use super::dataflow;
+use super::effect::Effect;
+use super::error::StepError;
+use super::flow::{error_details, fail_state, finish_state, inconsistent, Outcome};
+use super::state::{FanOut, Phase, Scope};
+use crate::asl::model::State;
+use crate::history::{EventDetails, HistoryEventType as T};
+
+/// Starts the children of the state at `path`, one per entry of `inputs`.
+pub(crate) fn start(
+    ctx: &mut Ctx<'_>,
+    root: &mut Scope,
+    path: &[u32],
+    inputs: Vec<Value>,
+    is_map: bool,
+    max_concurrency: u32,
+) -> Result<(), StepError> {
+    let scope = root
+        .descendant_mut(path)
+        .ok_or_else(|| inconsistent(ctx, path, "scope"))?;
+    let name = scope
+        .current
+        .as_ref()
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    let mut details = state_details(&name);
+    let kind = if is_map {
+        details.length = Some(inputs.len() as u32);
+        T::MapStateStarted
+    } else {
+        T::ParallelStateStarted
+    };
+    let started_event = ctx.emit(scope, kind, details);
+    let count = inputs.len();
+    let current = scope
+        .current
+        .as_mut()
+        .ok_or_else(|| inconsistent(ctx, path, "current state"))?;
+    current.phase = Phase::FanOut(FanOut {
+        running: BTreeMap::new(),
+        results: vec![None; count],
+        inputs,
+        next_index: 0,
+        max_concurrency,
+        started_event,
+        is_map,
+    });
+    if count == 0 {
+        return all_done(ctx, root, path);
+    }
+    while start_next(ctx, root, path)? {}
+    Ok(())
+}
+
+/// Starts the next child if the concurrency limit allows; false when none
+/// was started.
+fn start_next(ctx: &mut Ctx<'_>, root: &mut Scope, path: &[u32]) -> Result<bool, StepError> {
+    let machine = ctx.machine;
+    let scope = root
+        .descendant_mut(path)
+        .ok_or_else(|| inconsistent(ctx, path, "scope"))?;
+    let Some(Phase::FanOut(fan_out)) = scope.current.as_mut().map(|c| &mut c.phase) else {
+        return Err(inconsistent(ctx, path, "Parallel or Map state"));
+    };
+    let index = fan_out.next_index;
+    let limit = fan_out.max_concurrency as usize;
+    if index as usize >= fan_out.inputs.len() || (limit > 0 && fan_out.running.len() >= limit) {
+        return Ok(false);
+    }
+    fan_out.next_index += 1;
+    let input = std::mem::take(&mut fan_out.inputs[index as usize]);
+    let mut child_path = path.to_vec();
+    child_path.push(index);
+    let mut child = Scope::new(child_path.clone(), fan_out.started_event);
+    if fan_out.is_map {
+        let details = EventDetails {
+            name: scope.current.as_ref().map(|c| c.name.clone()),
+            index: Some(index),
+            ..EventDetails::default()
+        };
+        ctx.emit(&mut child, T::MapIterationStarted, details);
+    }
+    let Some(Phase::FanOut(fan_out)) = scope.current.as_mut().map(|c| &mut c.phase) else {
+        return Err(inconsistent(ctx, path, "Parallel or Map state"));
+    };
+    fan_out.running.insert(index, child);
+    let start_at = body_of(machine, root, &child_path)
+        .ok_or_else(|| inconsistent(ctx, &child_path, "branch"))?
+        .start_at
+        .to_string();
+    super::flow::enter(ctx, root, &child_path, start_at, input)?;
+    Ok(true)
+}
+
+/// Child `index` of the state at `parent` ended with `outcome`.
+pub(crate) fn child_done(
+    ctx: &mut Ctx<'_>,
+    root: &mut Scope,
+    parent: &[u32],
+    index: u32,
+    outcome: Outcome,
+) -> Result<(), StepError> {
+    let machine = ctx.machine;
+    let state = current_state(machine, root, parent)
+        .ok_or_else(|| inconsistent(ctx, parent, "Parallel or Map state"))?;
+    let scope = root
+        .descendant_mut(parent)
+        .ok_or_else(|| inconsistent(ctx, parent, "scope"))?;
+    let name = scope
+        .current
+        .as_ref()
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    let Some(Phase::FanOut(fan_out)) = scope.current.as_mut().map(|c| &mut c.phase) else {
+        return Err(inconsistent(ctx, parent, "Parallel or Map state"));
+    };
+    let Some(mut child) = fan_out.running.remove(&index) else {
+        return Err(inconsistent(ctx, parent, "child"));
+    };
+    let is_map = fan_out.is_map;
+    match outcome {
+        Ok(output) => {
+            if let Some(slot) = fan_out.results.get_mut(index as usize) {
+                *slot = Some(output);
+            }
+            if is_map {
+                let details = EventDetails {
+                    name: Some(name),
+                    index: Some(index),
+                    ..EventDetails::default()
+                };
+                ctx.emit(&mut child, T::MapIterationSucceeded, details);
+            }
+            let finished =
+                fan_out.running.is_empty() && fan_out.next_index as usize >= fan_out.inputs.len();
+            if finished {
+                return all_done(ctx, root, parent);
+            }
+            while start_next(ctx, root, parent)? {}
+            Ok(())
+        }
+        Err(error) => {
+            if is_map {
+                let mut details = error_details(Some(&name), &error);
+                details.index = Some(index);
+                ctx.emit(&mut child, T::MapIterationFailed, details);
+            }
+            let siblings = std::mem::take(&mut fan_out.running);
+            for sibling in siblings.values() {
+                abort_tree(ctx, sibling);
+            }
+            let kind = if is_map {
+                T::MapStateFailed
+            } else {
+                T::ParallelStateFailed
+            };
+            ctx.emit(scope, kind, error_details(Some(&name), &error));
+            if let Some(current) = scope.current.as_mut() {
+                current.phase = Phase::Entered;
+            }
+            fail_state(ctx, root, parent, state, error)
+        }
+    }
+}
+
+/// Every child succeeded: the results array goes through ResultSelector,
+/// ResultPath and OutputPath.
+fn all_done(ctx: &mut Ctx<'_>, root: &mut Scope, path: &[u32]) -> Result<(), StepError> {
+    let machine = ctx.machine;
+    let state = current_state(machine, root, path)
+        .ok_or_else(|| inconsistent(ctx, path, "Parallel or Map state"))?;
+    let scope = root
+        .descendant_mut(path)
+        .ok_or_else(|| inconsistent(ctx, path, "scope"))?;
+    let Some(current) = scope.current.as_mut() else {
+        return Err(inconsistent(ctx, path, "current state"));
+    };
+    let Phase::FanOut(fan_out) = std::mem::replace(&mut current.phase, Phase::Entered) else {
+        return Err(inconsistent(ctx, path, "Parallel or Map state"));
+    };
+    let results = Value::Array(
+        fan_out
+            .results
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect(),
+    );
+    let name = current.name.clone();
+    let kind = if fan_out.is_map {
+        T::MapStateSucceeded
+    } else {
+        T::ParallelStateSucceeded
+    };
+    let mut details = state_details(&name);
+    details.output = Some(json_text(&results));
+    ctx.emit(scope, kind, details);
+    let Some(current) = scope.current.as_ref() else {
+        return Err(inconsistent(ctx, path, "current state"));
+    };
+    let context = dataflow::context_object(ctx.info, current, None, None);
+    let raw = current.input.clone();
+    let (selector, result_path, output_path) = match state {
+        State::Parallel(def) => (&def.result_selector, &def.result_path, &def.output_path),
+        State::Map(def) => (&def.result_selector, &def.result_path, &def.output_path),
+        _ => return Err(inconsistent(ctx, path, "Parallel or Map state")),
+    };
+    let output = dataflow::apply_result(
+        &raw,
+        results,
+        selector.as_ref(),
+        result_path.as_ref(),
+        output_path.as_ref(),
+        &context,
+        ctx,
+    );
+    match output {
+        Ok(output) => finish_state(ctx, root, path, state, output),
+        Err(error) => fail_state(ctx, root, path, state, error),
+    }
+}
+
+/// Cancels everything a scope and its descendants wait for: timers and
+/// running task attempts.
+pub(crate) fn abort_tree(ctx: &mut Ctx<'_>, scope: &Scope) {
+    let Some(current) = scope.current.as_ref() else {
+        return;
+    };
+    match &current.phase {
+        Phase::Entered => {}
+        Phase::Task(task) => {
+            for timer in [task.timeout_timer, task.heartbeat_timer]
+                .into_iter()
+                .flatten()
+            {
+                ctx.cancel_timer(timer);
+            }
+            ctx.effects.push(Effect::CancelTask {
+                idempotency_key: task.spec.idempotency_key.clone(),
+            });
+        }
+        Phase::Backoff(timer) | Phase::Wait(timer) => ctx.cancel_timer(*timer),
+        Phase::FanOut(fan_out) => {
+            for child in fan_out.running.values() {
+                abort_tree(ctx, child);
+            }
+        }
+    }
+}

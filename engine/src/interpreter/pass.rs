@@ -1,0 +1,50 @@
+//! The Pass state: its `Result` (or its effective input) becomes its result.
+
+use super::context::Ctx;
+use super::dataflow;
+use super::error::StepError;
+use super::flow::{fail_state, finish_state, inconsistent};
+use super::state::Scope;
+use crate::asl::model::{PassState, State};
+
+/// `Input::Continue` on a Pass state.
+pub(crate) fn run(
+    ctx: &mut Ctx<'_>,
+    root: &mut Scope,
+    path: &[u32],
+    state: &State,
+    def: &PassState,
+) -> Result<(), StepError> {
+    let scope = root
+        .descendant(path)
+        .ok_or_else(|| inconsistent(ctx, path, "scope"))?;
+    let current = scope
+        .current
+        .as_ref()
+        .ok_or_else(|| inconsistent(ctx, path, "current state"))?;
+    let context = dataflow::context_object(ctx.info, current, None, None);
+    let raw = current.input.clone();
+    let output = dataflow::effective_input(
+        def.input_path.as_ref(),
+        def.parameters.as_ref(),
+        &raw,
+        &context,
+        ctx,
+    )
+    .and_then(|effective| {
+        let result = def.result.clone().unwrap_or(effective);
+        dataflow::apply_result(
+            &raw,
+            result,
+            None,
+            def.result_path.as_ref(),
+            def.output_path.as_ref(),
+            &context,
+            ctx,
+        )
+    });
+    match output {
+        Ok(output) => finish_state(ctx, root, path, state, output),
+        Err(error) => fail_state(ctx, root, path, state, error),
+    }
+}

@@ -1,0 +1,231 @@
+//! [`ExecutionState`]: everything the interpreter knows about one
+//! execution, rebuilt after a crash by replaying its recorded inputs.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::effect::{Completion, TaskSpec};
+use super::input::{ScopePath, TimerId};
+use crate::asl::StateMachine;
+use crate::history::ExecutionId;
+
+/// Settings a transition needs that are not part of the definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InterpreterOptions {
+    /// Largest state input/output in bytes (`States.DataLimitExceeded`).
+    pub payload_limit_bytes: usize,
+}
+
+impl Default for InterpreterOptions {
+    fn default() -> Self {
+        InterpreterOptions {
+            payload_limit_bytes: 256 * 1024,
+        }
+    }
+}
+
+/// One execution: its identity, definition, scopes and timers.
+#[derive(Debug, Clone)]
+pub struct ExecutionState {
+    pub(crate) info: ExecInfo,
+    pub(crate) machine: Arc<StateMachine>,
+    pub(crate) completion: Option<Completion>,
+    pub(crate) book: Book,
+    pub(crate) root: Scope,
+}
+
+/// What never changes after `Start`.
+#[derive(Debug, Clone)]
+pub(crate) struct ExecInfo {
+    pub id: ExecutionId,
+    pub name: String,
+    pub state_machine: String,
+    pub definition_hash: String,
+    pub input: Value,
+    pub started_ms: i64,
+    pub options: InterpreterOptions,
+}
+
+/// Counters and timers shared by every scope of an execution.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Book {
+    /// Id of the last event appended (0 before `ExecutionStarted`).
+    pub last_event: u64,
+    /// Transitions applied so far (the next record's sequence number - 1).
+    pub transitions: u64,
+    pub next_timer: u64,
+    pub timers: BTreeMap<TimerId, Timer>,
+}
+
+/// A durable timer: when it fires and what it is for.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Timer {
+    pub fire_at_ms: i64,
+    pub purpose: TimerPurpose,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum TimerPurpose {
+    /// A Wait state's delay.
+    Wait(ScopePath),
+    /// The back-off before a retry.
+    Retry(ScopePath),
+    /// `TimeoutSeconds` of a `.waitForTaskToken` task.
+    TaskTimeout(ScopePath),
+    /// `HeartbeatSeconds` of a `.waitForTaskToken` task.
+    TaskHeartbeat(ScopePath),
+    /// The state machine's `TimeoutSeconds`.
+    Execution,
+}
+
+/// A top-level body, a Parallel branch or a Map iteration.
+#[derive(Debug, Clone)]
+pub(crate) struct Scope {
+    pub path: ScopePath,
+    /// The event the next event of this scope follows.
+    pub last_event: u64,
+    /// The state running now; `None` once the scope finished.
+    pub current: Option<Current>,
+}
+
+/// The state a scope is in.
+#[derive(Debug, Clone)]
+pub(crate) struct Current {
+    pub name: String,
+    /// The raw state input.
+    pub input: Value,
+    pub entered_event: u64,
+    pub entered_ms: i64,
+    /// Retries used so far, per Retrier of the state.
+    pub retries: Vec<u32>,
+    /// Attempt number of a Task (0-based).
+    pub attempt: u32,
+    pub phase: Phase,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Phase {
+    /// Entered; an `Input::Continue` runs it.
+    Entered,
+    /// A task attempt is running.
+    Task(TaskPhase),
+    /// Waiting for a retry's back-off timer.
+    Backoff(TimerId),
+    /// A Wait state's timer.
+    Wait(TimerId),
+    /// Parallel branches or inline Map iterations are running.
+    FanOut(FanOut),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct TaskPhase {
+    pub spec: TaskSpec,
+    pub timeout_timer: Option<TimerId>,
+    pub heartbeat_timer: Option<TimerId>,
+}
+
+/// The children of a Parallel or inline Map state.
+#[derive(Debug, Clone)]
+pub(crate) struct FanOut {
+    /// Children started and not finished, by index.
+    pub running: BTreeMap<u32, Scope>,
+    /// Outputs by index, `None` until that child succeeded.
+    pub results: Vec<Option<Value>>,
+    /// The input of each child not yet started (Map) or every child (Parallel).
+    pub inputs: Vec<Value>,
+    /// Index of the next child to start.
+    pub next_index: u32,
+    /// At most this many children run at once (0 = no limit).
+    pub max_concurrency: u32,
+    /// The event the children's first events follow.
+    pub started_event: u64,
+    /// True for a Map state (iteration events), false for Parallel.
+    pub is_map: bool,
+}
+
+impl Scope {
+    pub(crate) fn new(path: ScopePath, last_event: u64) -> Scope {
+        Scope {
+            path,
+            last_event,
+            current: None,
+        }
+    }
+}
+
+impl ExecutionState {
+    /// The execution's id.
+    pub fn id(&self) -> ExecutionId {
+        self.info.id
+    }
+
+    /// The execution's name.
+    pub fn name(&self) -> &str {
+        &self.info.name
+    }
+
+    /// The name of the state machine it runs.
+    pub fn state_machine(&self) -> &str {
+        &self.info.state_machine
+    }
+
+    /// The execution input.
+    pub fn input(&self) -> &Value {
+        &self.info.input
+    }
+
+    /// When it started, in ms since the epoch.
+    pub fn started_ms(&self) -> i64 {
+        self.info.started_ms
+    }
+
+    /// How it ended, once it has.
+    pub fn completion(&self) -> Option<&Completion> {
+        self.completion.as_ref()
+    }
+
+    /// Id of the last history event.
+    pub fn last_event_id(&self) -> u64 {
+        self.book.last_event
+    }
+
+    /// Number of transitions applied (= records in its stream).
+    pub fn transitions(&self) -> u64 {
+        self.book.transitions
+    }
+
+    /// Content hash of the definition it runs.
+    pub fn definition_hash(&self) -> &str {
+        &self.info.definition_hash
+    }
+}
+
+impl Scope {
+    /// The running descendant at `path` (relative to this scope).
+    pub(crate) fn descendant_mut(&mut self, path: &[u32]) -> Option<&mut Scope> {
+        let mut scope = self;
+        for index in path {
+            let current = scope.current.as_mut()?;
+            let Phase::FanOut(fan_out) = &mut current.phase else {
+                return None;
+            };
+            scope = fan_out.running.get_mut(index)?;
+        }
+        Some(scope)
+    }
+
+    /// The running descendant at `path` (relative to this scope).
+    pub(crate) fn descendant(&self, path: &[u32]) -> Option<&Scope> {
+        let mut scope = self;
+        for index in path {
+            let current = scope.current.as_ref()?;
+            let Phase::FanOut(fan_out) = &current.phase else {
+                return None;
+            };
+            scope = fan_out.running.get(index)?;
+        }
+        Some(scope)
+    }
+}

@@ -1,0 +1,292 @@
+//! The driver of one execution: takes inputs, steps the interpreter,
+//! commits each transition's record, and only then performs its effects.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use shoal_storage::{Seq, StreamId, WriteBatch};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::AbortHandle;
+
+use super::effects;
+use super::shared::{Command, Shared};
+use crate::api::{EngineError, ExecutionStatus};
+use crate::interpreter::{
+    step, Completion, Effect, ExecutionState, Input, StampedInput, StepError, TimerId,
+};
+use crate::store::{self, keys, ExecutionRow, TransitionRecord};
+use crate::task::CancellationToken;
+
+/// Transitions one driver commits together at most, so one busy execution cannot
+/// build an unbounded batch.
+pub const TRANSITIONS_PER_BATCH_MAX: usize = 256;
+
+/// A running execution's driver (one tokio task).
+pub(crate) struct Driver {
+    pub shared: Arc<Shared>,
+    pub state: ExecutionState,
+    pub receiver: mpsc::Receiver<Command>,
+    pub sender: mpsc::Sender<Command>,
+    pub done: watch::Sender<Option<Completion>>,
+    internal: VecDeque<Input>,
+    timers: HashMap<TimerId, AbortHandle>,
+    tasks: HashMap<String, CancellationToken>,
+}
+
+/// What one batch of transitions left to do after it is durable.
+#[derive(Default)]
+struct Pending {
+    effects: Vec<Effect>,
+    acks: Vec<oneshot::Sender<Result<(), EngineError>>>,
+    completion: Option<Completion>,
+}
+
+impl Driver {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        state: ExecutionState,
+        receiver: mpsc::Receiver<Command>,
+        sender: mpsc::Sender<Command>,
+        done: watch::Sender<Option<Completion>>,
+    ) -> Driver {
+        Driver {
+            shared,
+            state,
+            receiver,
+            sender,
+            done,
+            internal: VecDeque::new(),
+            timers: HashMap::new(),
+            tasks: HashMap::new(),
+        }
+    }
+
+    /// Runs until the execution ends, the engine stops, or the log fails.
+    /// `initial` are effects of transitions already durable (the start, or
+    /// what a replayed execution still waits for).
+    pub(crate) async fn run(mut self, initial: Vec<Effect>) {
+        for effect in initial {
+            self.perform(effect);
+        }
+        let mut stopping = self.shared.stopping.subscribe();
+        loop {
+            if *stopping.borrow() {
+                break;
+            }
+            let first = match self.internal.pop_front() {
+                Some(input) => Command { input, ack: None },
+                None => tokio::select! {
+                    biased;
+                    _ = stopping.changed() => break,
+                    command = self.receiver.recv() => match command {
+                        Some(command) => command,
+                        None => break,
+                    },
+                },
+            };
+            let mut batch = WriteBatch::new();
+            let mut pending = Pending::default();
+            self.apply(first, &mut batch, &mut pending);
+            let mut applied = 1;
+            while applied < TRANSITIONS_PER_BATCH_MAX && pending.completion.is_none() {
+                let next = match self.internal.pop_front() {
+                    Some(input) => Command { input, ack: None },
+                    None => match self.receiver.try_recv() {
+                        Ok(command) => command,
+                        Err(_) => break,
+                    },
+                };
+                self.apply(next, &mut batch, &mut pending);
+                applied += 1;
+            }
+            if !batch.is_empty() {
+                if let Err(error) = self.shared.log.commit(batch).await {
+                    let reason = format!(
+                        "committing a transition of execution {} failed: {error}",
+                        self.state.name()
+                    );
+                    tracing::error!("{reason}");
+                    self.shared.stop(reason.clone());
+                    for ack in pending.acks {
+                        let _ = ack.send(Err(EngineError::log(
+                            "committing a transition",
+                            error.clone(),
+                        )));
+                    }
+                    break;
+                }
+            }
+            for ack in pending.acks {
+                let _ = ack.send(Ok(()));
+            }
+            for effect in pending.effects {
+                self.perform(effect);
+            }
+            if let Some(completion) = pending.completion {
+                self.shared.running.lock().remove(&self.state.id());
+                self.done.send_replace(Some(completion));
+                break;
+            }
+        }
+        self.stop_work();
+        self.shared.driver_ended();
+    }
+
+    /// Steps one input and adds its record (and any index rows) to `batch`.
+    fn apply(&mut self, command: Command, batch: &mut WriteBatch, pending: &mut Pending) {
+        let stamped = StampedInput {
+            timestamp_ms: self.shared.clock.now_ms(),
+            seed: rand::random::<u64>(),
+            input: command.input,
+        };
+        let (next, output) = match step(&self.state, &stamped) {
+            Ok(stepped) => stepped,
+            Err(error) => {
+                refuse(command.ack, &stamped.input, &self.state, &error);
+                return;
+            }
+        };
+        let record = TransitionRecord {
+            input: stamped,
+            events: output.events,
+        };
+        let payload = match store::encode_transition(&record) {
+            Ok(payload) => payload,
+            Err(error) => {
+                tracing::error!(execution = %self.state.id(), "cannot encode a transition: {error}");
+                if let Some(ack) = command.ack {
+                    let _ = ack.send(Err(EngineError::InvalidArgument {
+                        what: "input",
+                        reason: format!("cannot be recorded: {error}"),
+                    }));
+                }
+                return;
+            }
+        };
+        let id = self.state.id();
+        batch.append(
+            StreamId(id.0),
+            Seq(next.transitions()),
+            store::TRANSITION_KIND,
+            payload,
+        );
+        self.state = next;
+        if let Some(ack) = command.ack {
+            pending.acks.push(ack);
+        }
+        for effect in output.effects {
+            match effect {
+                // Internal: the next transition, recorded after this one.
+                Effect::Continue(scope) => self.internal.push_back(Input::Continue { scope }),
+                Effect::Complete(completion) => {
+                    self.index_completion(batch, &completion, record.input.timestamp_ms);
+                    pending.completion = Some(completion);
+                }
+                other => pending.effects.push(other),
+            }
+        }
+    }
+
+    /// Moves the index row from RUNNING to the final status, in the same
+    /// batch as the record that ends the execution.
+    fn index_completion(&self, batch: &mut WriteBatch, completion: &Completion, now_ms: i64) {
+        let id = self.state.id();
+        let row = ExecutionRow {
+            name: self.state.name().to_string(),
+            state_machine: self.state.state_machine().to_string(),
+            started_ms: self.state.started_ms(),
+            stopped_ms: Some(now_ms),
+        };
+        batch.delete(
+            keys::EXECUTIONS,
+            keys::execution_key(ExecutionStatus::Running, id),
+        );
+        batch.put(
+            keys::EXECUTIONS,
+            keys::execution_key(status_of(completion), id),
+            store::encode_execution_row(&row),
+        );
+    }
+
+    /// Performs an effect whose transition is durable.
+    fn perform(&mut self, effect: Effect) {
+        match effect {
+            Effect::Continue(scope) => self.internal.push_back(Input::Continue { scope }),
+            Effect::ScheduleTask(spec) => {
+                let cancel = CancellationToken::new();
+                self.tasks
+                    .insert(spec.idempotency_key.clone(), cancel.clone());
+                effects::spawn_task(&self.shared, &self.state, spec, cancel, self.sender.clone());
+            }
+            Effect::CancelTask { idempotency_key } => {
+                if let Some(cancel) = self.tasks.remove(&idempotency_key) {
+                    cancel.cancel();
+                }
+            }
+            Effect::StartTimer { id, fire_at_ms } => {
+                let handle =
+                    effects::spawn_timer(&self.shared, id, fire_at_ms, self.sender.clone());
+                if let Some(old) = self.timers.insert(id, handle) {
+                    old.abort();
+                }
+            }
+            Effect::CancelTimer(id) => {
+                if let Some(handle) = self.timers.remove(&id) {
+                    handle.abort();
+                }
+            }
+            Effect::Complete(_) => {}
+        }
+    }
+
+    /// Stops timers and running task attempts when the driver exits; a
+    /// later recovery arms and runs them again.
+    fn stop_work(&mut self) {
+        for (_, handle) in self.timers.drain() {
+            handle.abort();
+        }
+        for (_, cancel) in self.tasks.drain() {
+            cancel.cancel();
+        }
+    }
+}
+
+/// The index status of a completion.
+pub(crate) fn status_of(completion: &Completion) -> ExecutionStatus {
+    match completion {
+        Completion::Succeeded(_) => ExecutionStatus::Succeeded,
+        Completion::Failed { .. } => ExecutionStatus::Failed,
+        Completion::Aborted { .. } => ExecutionStatus::Aborted,
+        Completion::TimedOut => ExecutionStatus::TimedOut,
+    }
+}
+
+/// Answers a refused input's caller; stale inputs without a caller (late
+/// task outcomes, cancelled timers) are normal and only traced.
+fn refuse(
+    ack: Option<oneshot::Sender<Result<(), EngineError>>>,
+    input: &Input,
+    state: &ExecutionState,
+    error: &StepError,
+) {
+    match error {
+        StepError::Stale { .. } | StepError::Finished { .. } => {
+            tracing::debug!(execution = %state.id(), "{error}");
+        }
+        _ => tracing::error!(execution = %state.id(), "{error}"),
+    }
+    let Some(ack) = ack else {
+        return;
+    };
+    let reply = match input {
+        Input::TokenSucceeded { token, .. }
+        | Input::TokenFailed { token, .. }
+        | Input::TokenHeartbeat { token } => EngineError::TaskDoesNotExist {
+            token: token.clone(),
+        },
+        _ => EngineError::ExecutionNotRunning {
+            execution: state.id().to_string(),
+        },
+    };
+    let _ = ack.send(Err(reply));
+}

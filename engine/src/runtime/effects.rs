@@ -1,0 +1,113 @@
+//! Performing effects: task attempts on the [`TaskRunner`](crate::task::TaskRunner)
+//! and durable timers on tokio time. Both report back as inputs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+use super::shared::{Command, Shared};
+use crate::interpreter::{ExecutionState, Input, TaskSpec, TimerId};
+use crate::task::{CancellationToken, TaskInvocation, TaskOutcome};
+
+/// Runs one task attempt and sends its outcome to the execution.
+pub(crate) fn spawn_task(
+    shared: &Arc<Shared>,
+    state: &ExecutionState,
+    spec: TaskSpec,
+    cancel: CancellationToken,
+    sender: mpsc::Sender<Command>,
+) {
+    let mut invocation = TaskInvocation::new(spec.resource.clone(), spec.input.clone())
+        .with_execution(state.id().to_string(), state.name())
+        .with_state_name(spec.state.clone())
+        .with_attempt(spec.attempt)
+        .with_idempotency_key(spec.idempotency_key.clone());
+    match &spec.task_token {
+        // A token task's limits are durable timers of the execution; the
+        // handler call itself is not bounded by them.
+        Some(token) => invocation = invocation.with_task_token(token.clone()),
+        None => {
+            if let Some(timeout) = spec.timeout {
+                invocation = invocation.with_timeout(timeout);
+            }
+            if let Some(heartbeat) = spec.heartbeat_timeout {
+                invocation = invocation.with_heartbeat_timeout(heartbeat);
+            }
+        }
+    }
+    let attempt = shared.runner.invoke(invocation, cancel);
+    tokio::spawn(async move {
+        let outcome = attempt.await;
+        if let Some(input) = outcome_input(&spec, outcome) {
+            // The execution may have ended meanwhile: then nobody listens.
+            let _ = sender.send(Command { input, ack: None }).await;
+        }
+    });
+}
+
+/// The input that reports `outcome`; `None` when there is nothing to
+/// record (a cancelled attempt, or a token task's handler returning: the
+/// token's callback completes that task).
+fn outcome_input(spec: &TaskSpec, outcome: TaskOutcome) -> Option<Input> {
+    if let Some(token) = &spec.task_token {
+        return match outcome {
+            TaskOutcome::Failed(error) => Some(Input::TokenFailed {
+                token: token.clone(),
+                error: error.error,
+                cause: error.cause,
+            }),
+            _ => None,
+        };
+    }
+    let timed_out = matches!(
+        outcome,
+        TaskOutcome::TimedOut | TaskOutcome::HeartbeatTimedOut
+    );
+    match outcome {
+        TaskOutcome::Succeeded(output) => Some(Input::TaskSucceeded {
+            scope: spec.scope.clone(),
+            state: spec.state.clone(),
+            attempt: spec.attempt,
+            output_json: output.to_string(),
+        }),
+        TaskOutcome::Cancelled => None,
+        other => {
+            let error = other.error()?;
+            Some(Input::TaskFailed {
+                scope: spec.scope.clone(),
+                state: spec.state.clone(),
+                attempt: spec.attempt,
+                error: error.error,
+                cause: error.cause,
+                timed_out,
+            })
+        }
+    }
+}
+
+/// Sleeps (on tokio time) until the clock reads `fire_at_ms`, then sends
+/// `TimerFired`. A timer already due fires at once.
+pub(crate) fn spawn_timer(
+    shared: &Arc<Shared>,
+    id: TimerId,
+    fire_at_ms: i64,
+    sender: mpsc::Sender<Command>,
+) -> AbortHandle {
+    let clock = Arc::clone(&shared.clock);
+    let handle = tokio::spawn(async move {
+        // Re-check after sleeping: a clock that jumps less than tokio time
+        // (or a coarse timer wheel) must not fire early.
+        loop {
+            let remaining_ms = fire_at_ms.saturating_sub(clock.now_ms());
+            if remaining_ms <= 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(remaining_ms as u64)).await;
+        }
+        let input = Input::TimerFired { timer: id };
+        let _ = sender.send(Command { input, ack: None }).await;
+    });
+    handle.abort_handle()
+}

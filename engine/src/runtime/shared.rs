@@ -1,0 +1,99 @@
+//! [`Shared`]: the state every execution driver and the API handle share
+//! (one `Arc`), and the messages drivers take.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use shoal_storage::EventLog;
+use tokio::sync::{mpsc, oneshot, watch, Notify};
+
+use super::clock::Clock;
+use crate::api::EngineError;
+use crate::asl::StateMachine;
+use crate::history::ExecutionId;
+use crate::interpreter::{Completion, Input, InterpreterOptions};
+use crate::task::TaskRunner;
+
+/// Inputs queued per execution before senders wait (task outcomes,
+/// timers, API calls).
+pub(crate) const EXECUTION_QUEUE_INPUTS: usize = 256;
+
+/// One message to an execution's driver.
+pub(crate) struct Command {
+    pub input: Input,
+    /// Answered once the transition is durable, or with why it was refused.
+    pub ack: Option<oneshot::Sender<Result<(), EngineError>>>,
+}
+
+/// How to reach a running execution.
+#[derive(Clone)]
+pub(crate) struct RunningExecution {
+    pub sender: mpsc::Sender<Command>,
+    /// `Some` once the completion is durable.
+    pub done: watch::Receiver<Option<Completion>>,
+}
+
+/// Everything the drivers share.
+pub(crate) struct Shared {
+    pub log: Arc<dyn EventLog>,
+    pub runner: TaskRunner,
+    pub clock: Arc<dyn Clock>,
+    pub options: InterpreterOptions,
+    pub running: Mutex<HashMap<ExecutionId, RunningExecution>>,
+    /// Parsed definitions by content hash.
+    pub machines: Mutex<HashMap<String, Arc<StateMachine>>>,
+    /// Set to true by shutdown; drivers stop after their current commit.
+    pub stopping: watch::Sender<bool>,
+    /// Why the engine stopped, once it has (shutdown or a log failure).
+    pub failure: Mutex<Option<String>>,
+    /// Drivers alive; `drivers_idle` is notified when it drops to zero.
+    pub drivers: AtomicUsize,
+    pub drivers_idle: Notify,
+}
+
+impl Shared {
+    /// The error to give callers once the engine stopped, if it has.
+    pub(crate) fn stopped_error(&self) -> Option<EngineError> {
+        self.failure
+            .lock()
+            .as_ref()
+            .map(|reason| EngineError::Stopped {
+                reason: reason.clone(),
+            })
+    }
+
+    /// Records why the engine stops (first reason wins) and tells every
+    /// driver to stop.
+    pub(crate) fn stop(&self, reason: String) {
+        {
+            let mut failure = self.failure.lock();
+            if failure.is_none() {
+                *failure = Some(reason);
+            }
+        }
+        self.stopping.send_replace(true);
+    }
+
+    pub(crate) fn driver_started(&self) {
+        self.drivers.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn driver_ended(&self) {
+        if self.drivers.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.drivers_idle.notify_waiters();
+        }
+    }
+
+    /// Waits until no driver runs.
+    pub(crate) async fn drivers_done(&self) {
+        loop {
+            let idle = self.drivers_idle.notified();
+            if self.drivers.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            idle.await;
+        }
+    }
+}
