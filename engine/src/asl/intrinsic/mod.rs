@@ -23,5 +23,6 @@ pub use arrays::ARRAY_RANGE_MAX_ITEMS;
 pub use ast::{IntrinsicArg, IntrinsicCall, IntrinsicFunction, StringLiteral};
 pub use encoding::MAX_INPUT_CHARS;
 pub use eval::IntrinsicContext;
+pub(crate) use parse::parse_json_number;
 pub use parse::{looks_like_intrinsic, IntrinsicSyntaxError, MAX_NESTING};
 pub use random::{RandomSource, SeededRandom};

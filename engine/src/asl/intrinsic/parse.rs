@@ -15,6 +15,24 @@ pub struct IntrinsicSyntaxError {
     pub reason: String,
 }
 
+/// Parses JSON number text exactly: integers as integers, others with the
+/// standard library's correctly rounded float parser (serde_json's default
+/// parser may be off by one unit in the last place). `None` when it is not
+/// JSON number syntax or not finite.
+pub(crate) fn parse_json_number(text: &str) -> Option<serde_json::Number> {
+    // Validate the JSON grammar first (no "+1", "01", ".5", "1.").
+    serde_json::from_str::<serde_json::Number>(text).ok()?;
+    if let Ok(i) = text.parse::<i64>() {
+        return Some(i.into());
+    }
+    if let Ok(u) = text.parse::<u64>() {
+        return Some(u.into());
+    }
+    text.parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+}
+
 /// The deepest nesting of calls Step Functions allows in one field.
 pub const MAX_NESTING: usize = 10;
 
@@ -200,9 +218,9 @@ impl Parser {
             self.pos += 1;
         }
         let text: String = self.chars[start..self.pos].iter().collect();
-        match serde_json::from_str::<serde_json::Number>(&text) {
-            Ok(n) => Ok(IntrinsicArg::Number(n)),
-            Err(_) => {
+        match parse_json_number(&text) {
+            Some(n) => Ok(IntrinsicArg::Number(n)),
+            None => {
                 self.pos = start;
                 self.err(format!("invalid number \"{text}\""))
             }

@@ -382,9 +382,9 @@ fn parse_number(cur: &mut Cursor) -> Result<FilterOperand, PathSyntaxError> {
         cur.pos += 1;
     }
     let text: String = cur.chars[start..cur.pos].iter().collect();
-    match serde_json::from_str::<serde_json::Number>(&text) {
-        Ok(n) => Ok(FilterOperand::Literal(serde_json::Value::Number(n))),
-        Err(_) => {
+    match crate::asl::intrinsic::parse_json_number(&text) {
+        Some(n) => Ok(FilterOperand::Literal(serde_json::Value::Number(n))),
+        None => {
             cur.pos = start;
             cur.err("invalid number")
         }
