@@ -110,7 +110,7 @@ impl BlockingPool {
         Ok(pool)
     }
 
-    /// Queues `job` (step 1 of the protocol). Returns it back if the pool is
+    /// Queues `job` (protocol step 2). Returns it back if the pool is
     /// shut down; a job accepted here either runs or is dropped by shutdown.
     pub(crate) fn submit(&self, job: Job) -> Result<(), Job> {
         if self.shared.shutdown.load(Ordering::SeqCst) {
@@ -189,7 +189,7 @@ impl Shared {
         self.shutdown.load(Ordering::SeqCst)
     }
 
-    /// Wakes one idle worker, if any (step 2).
+    /// Wakes one idle worker, if any (protocol steps 2 and 4).
     fn wake_one(&self) {
         let woken = self.idle.lock().pop();
         if let Some((_, thread)) = woken {
@@ -220,7 +220,7 @@ impl Shared {
         }
     }
 
-    /// Step 3: own deque, then the injector, then the siblings' deques.
+    /// Protocol step 3: own deque, then the injector, then the siblings' deques.
     fn find_job(&self, index: usize, local: &Worker<Job>) -> Option<Job> {
         if let Some(job) = local.pop() {
             return Some(job);
@@ -254,7 +254,7 @@ impl Shared {
     }
 }
 
-/// A worker thread's loop (steps 3 to 5).
+/// A worker thread's loop (protocol steps 3, 4 and 7).
 fn run_worker(shared: &Arc<Shared>, index: usize, local: Worker<Job>) {
     let local = Rc::new(local);
     CURRENT.with(|current| {
@@ -286,7 +286,7 @@ fn run_worker(shared: &Arc<Shared>, index: usize, local: Worker<Job>) {
         std::thread::park();
         shared.unregister_idle(index);
     }
-    // Step 5: drop the jobs left in our deque now. The deque's buffer is
+    // Step 7: drop the jobs left in our deque now. The deque's buffer is
     // shared with its stealer, which lives as long as the pool, so waiting
     // for it to drop would leave their invokers waiting as long.
     while let Some(job) = local.pop() {

@@ -163,18 +163,27 @@ impl Completion {
 }
 
 /// Tells the handler to stop if the invoke future is dropped before it ends.
-struct CancelOnDrop(TaskContext);
+struct CancelOnDrop(Option<TaskContext>);
+
+impl CancelOnDrop {
+    /// The attempt ended normally: nothing to signal.
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
-        self.0.cancel_attempt();
+        if let Some(context) = &self.0 {
+            context.cancel_attempt();
+        }
     }
 }
 
 impl Inner {
     async fn run(
         self: Arc<Self>,
-        invocation: TaskInvocation,
+        mut invocation: TaskInvocation,
         cancel: CancellationToken,
     ) -> TaskOutcome {
         if self.shut_down.load(Ordering::SeqCst) || cancel.is_cancelled() {
@@ -183,8 +192,8 @@ impl Inner {
         let Some(handler) = self.registry.resolve(&invocation.resource).cloned() else {
             return TaskOutcome::Failed(TaskError::resource_not_found(&invocation.resource));
         };
-        let context = TaskContext::from_invocation(&invocation, cancel);
-        let _cancel_on_drop = CancelOnDrop(context.clone());
+        let context = TaskContext::take_from(&mut invocation, cancel);
+        let cancel_on_drop = CancelOnDrop(Some(context.clone()));
         let timeout = invocation.timeout;
         let heartbeat_timeout = invocation.heartbeat_timeout;
         let completion = match handler {
@@ -202,7 +211,7 @@ impl Inner {
                 let job_context = context.clone();
                 let input = invocation.input;
                 let job = Box::new(move || {
-                    // Step 4 of the protocol: a job cancelled while queued
+                    // Protocol step 5: a job cancelled while queued
                     // does not run.
                     if job_context.is_cancelled() {
                         return;
@@ -222,7 +231,10 @@ impl Inner {
                 Completion::Blocking(receiver)
             }
         };
-        supervise(completion, &context, timeout, heartbeat_timeout).await
+        let outcome = supervise(completion, &context, timeout, heartbeat_timeout).await;
+        // `supervise` already cancelled the attempt if it stopped waiting.
+        cancel_on_drop.disarm();
+        outcome
     }
 }
 
@@ -244,7 +256,7 @@ async fn with_grace(
 }
 
 /// Waits for the handler's outcome while enforcing the timeouts and the
-/// caller's cancellation (protocol step 4).
+/// caller's cancellation (protocol step 5).
 async fn supervise(
     mut completion: Completion,
     context: &TaskContext,
