@@ -99,6 +99,18 @@ fn compile_at(value: &Value, at: &str) -> Result<PayloadTemplate, TemplateError>
                 } else {
                     members.push((name.clone(), compile_at(v, &here)?));
                 }
+                let last = members.len() - 1;
+                if members[..last].iter().any(|(n, _)| *n == members[last].0) {
+                    return Err((
+                        here,
+                        DefinitionErrorKind::InvalidValue {
+                            reason: format!(
+                                "duplicate field \"{}\" once \".$\" is removed",
+                                members[last].0
+                            ),
+                        },
+                    ));
+                }
             }
             Ok(PayloadTemplate::Object(members))
         }
@@ -141,6 +153,8 @@ mod tests {
         assert_eq!(err.0, "a.b.$");
         let err = PayloadTemplate::compile(&json!({"l": [{"b.$": 3}]})).expect_err("not a string");
         assert_eq!(err.0, "l[0].b.$");
+        let err = PayloadTemplate::compile(&json!({"a": 1, "a.$": "$.x"})).expect_err("duplicate");
+        assert_eq!(err.0, "a.$");
         let err =
             PayloadTemplate::compile(&json!({"f.$": "States.Bogus()"})).expect_err("bad call");
         assert!(matches!(

@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::common::{parse_integer_source, IntegerSource};
 use super::fields::Fields;
 use super::map::raw_object;
+use super::reader_config::{check_parameters, check_reader_config};
 use crate::asl::definition_error::DefinitionErrorKind;
 use crate::asl::template::PayloadTemplate;
 
@@ -117,12 +118,25 @@ pub(crate) fn parse_item_reader(f: &mut Fields<'_>) -> Option<ItemReader> {
         }
     }
     let parameters_template = r.template("Parameters");
+    // Parameters are checked against a known resource only, so a bad
+    // Resource does not also report the fields it would need.
+    if let Some(res) = resource
+        .as_deref()
+        .filter(|r| *r == S3_GET_OBJECT || *r == S3_LIST_OBJECTS_V2)
+    {
+        check_parameters(&mut r, res, obj.get("Parameters"));
+    }
     let parameters = obj
         .get("Parameters")
         .cloned()
         .unwrap_or(Value::Object(Default::default()));
-    let reader_config =
-        raw_object(&mut r, "ReaderConfig").unwrap_or(Value::Object(Default::default()));
+    if let Some(config) = r.object("ReaderConfig") {
+        check_reader_config(&mut r, config);
+    }
+    let reader_config = obj
+        .get("ReaderConfig")
+        .cloned()
+        .unwrap_or(Value::Object(Default::default()));
     f.absorb(r.finish());
     Some(ItemReader {
         resource: resource?,

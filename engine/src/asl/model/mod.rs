@@ -13,6 +13,7 @@ mod map;
 mod map_distributed;
 mod parallel;
 mod pass;
+mod reader_config;
 mod task;
 mod terminal;
 mod wait;
@@ -33,6 +34,7 @@ pub use map_distributed::{
 };
 pub use parallel::ParallelState;
 pub use pass::PassState;
+pub use reader_config::MAX_ITEMS_LIMIT;
 pub use task::{TaskState, WAIT_FOR_TASK_TOKEN_SUFFIX};
 pub use terminal::{FailState, FailText, SucceedState};
 pub use wait::{WaitFor, WaitState};
