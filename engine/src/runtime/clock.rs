@@ -10,6 +10,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub trait Clock: Send + Sync + 'static {
     /// Milliseconds since the Unix epoch.
     fn now_ms(&self) -> i64;
+
+    /// How long to sleep on tokio time for this clock to advance by
+    /// `clock_ms`. The default assumes the clock runs at tokio's pace; a
+    /// clock that runs faster (a scaled test clock) shortens it. Timers
+    /// re-read [`Clock::now_ms`] after each sleep, so an estimate is fine.
+    fn sleep_for(&self, clock_ms: u64) -> std::time::Duration {
+        std::time::Duration::from_millis(clock_ms)
+    }
 }
 
 /// The system's real-time clock.

@@ -2,7 +2,6 @@
 //! and durable timers on tokio time. Both report back as inputs.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
@@ -104,7 +103,7 @@ pub(crate) fn spawn_timer(
             if remaining_ms <= 0 {
                 break;
             }
-            tokio::time::sleep(Duration::from_millis(remaining_ms as u64)).await;
+            tokio::time::sleep(clock.sleep_for(remaining_ms as u64)).await;
         }
         let input = Input::TimerFired { timer: id };
         let _ = sender.send(Command { input, ack: None }).await;
