@@ -390,4 +390,37 @@ mod tests {
             "shutdown joined every thread"
         );
     }
+
+    /// Liveness smoke test: each round submits one job and waits for it, so
+    /// workers park between rounds and every round needs its wakeup; four
+    /// submitters race each other over three workers. It cannot prove the
+    /// absence of lost wakeups (removing the re-check before parking was
+    /// not caught: the race window is nanoseconds); the argument for that
+    /// is in the module doc.
+    #[test]
+    fn ping_pong_rounds_never_lose_a_wakeup() {
+        let pool = Arc::new(BlockingPool::start(3, "ping-test").expect("threads start"));
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                let pool = Arc::clone(&pool);
+                scope.spawn(move || {
+                    let (sender, receiver) = mpsc::channel::<()>();
+                    for _ in 0..2_000 {
+                        let sender = sender.clone();
+                        let job = Box::new(move || {
+                            let _ = sender.send(());
+                        });
+                        assert!(pool.submit(job).is_ok());
+                        receiver
+                            .recv_timeout(PATIENCE)
+                            .expect("a worker woke for the job");
+                    }
+                });
+            }
+        });
+        let stats = pool.stats();
+        assert_eq!(stats.jobs_run, 8_000);
+        assert!(stats.parks > 0, "workers slept between rounds: {stats:?}");
+        pool.shutdown();
+    }
 }
