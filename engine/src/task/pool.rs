@@ -63,6 +63,10 @@ struct Shared {
     jobs_run: AtomicU64,
     steals: AtomicU64,
     parks: AtomicU64,
+    /// Test-only fault injection: runs on a worker after it found no job
+    /// and before it registers as idle, to stage the lost-wakeup race.
+    #[cfg(test)]
+    before_idle: Mutex<Option<Box<dyn FnMut() + Send>>>,
 }
 
 /// The deque of the pool thread we are on, so a job submitted from a pool
@@ -89,6 +93,8 @@ impl BlockingPool {
             jobs_run: AtomicU64::new(0),
             steals: AtomicU64::new(0),
             parks: AtomicU64::new(0),
+            #[cfg(test)]
+            before_idle: Mutex::new(None),
         });
         let pool = BlockingPool {
             shared: Arc::clone(&shared),
@@ -268,6 +274,10 @@ fn run_worker(shared: &Arc<Shared>, index: usize, local: Worker<Job>) {
             run_job(shared, job);
             continue;
         }
+        #[cfg(test)]
+        if let Some(hook) = shared.before_idle.lock().as_mut() {
+            hook();
+        }
         shared.idle.lock().push((index, std::thread::current()));
         if shared.is_shutdown() {
             break;
@@ -393,10 +403,9 @@ mod tests {
 
     /// Liveness smoke test: each round submits one job and waits for it, so
     /// workers park between rounds and every round needs its wakeup; four
-    /// submitters race each other over three workers. It cannot prove the
-    /// absence of lost wakeups (removing the re-check before parking was
-    /// not caught: the race window is nanoseconds); the argument for that
-    /// is in the module doc.
+    /// submitters race each other over three workers. Random races hit the
+    /// lost-wakeup window too rarely to catch a removed re-check; the staged
+    /// test below does catch it.
     #[test]
     fn ping_pong_rounds_never_lose_a_wakeup() {
         let pool = Arc::new(BlockingPool::start(3, "ping-test").expect("threads start"));
@@ -421,6 +430,41 @@ mod tests {
         let stats = pool.stats();
         assert_eq!(stats.jobs_run, 8_000);
         assert!(stats.parks > 0, "workers slept between rounds: {stats:?}");
+        pool.shutdown();
+    }
+
+    /// Stages the race the re-check before parking exists for: the worker
+    /// has found no job but not yet registered as idle when a job arrives,
+    /// so the submitter sees nobody to wake. Without the re-check the worker
+    /// parks forever and this test fails.
+    #[test]
+    fn a_job_submitted_just_before_the_worker_registers_idle_is_found() {
+        let pool = BlockingPool::start(1, "race-test").expect("threads start");
+        let (at_hook_sender, at_hook_receiver) = mpsc::channel::<()>();
+        let (go_sender, go_receiver) = mpsc::channel::<()>();
+        let mut armed = true;
+        *pool.shared.before_idle.lock() = Some(Box::new(move || {
+            if std::mem::take(&mut armed) {
+                let _ = at_hook_sender.send(());
+                let _ = go_receiver.recv_timeout(PATIENCE);
+            }
+        }));
+        // Wake the worker with a first job; after it, the worker finds no
+        // job and stops in the hook.
+        assert!(pool.submit(Box::new(|| {})).is_ok());
+        at_hook_receiver
+            .recv_timeout(PATIENCE)
+            .expect("the worker reaches the hook");
+        assert!(pool.shared.idle.lock().is_empty(), "not registered yet");
+        let (done_sender, done_receiver) = mpsc::channel::<()>();
+        let job = Box::new(move || {
+            let _ = done_sender.send(());
+        });
+        assert!(pool.submit(job).is_ok());
+        go_sender.send(()).expect("the hook waits");
+        done_receiver
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the worker's re-check found the job");
         pool.shutdown();
     }
 }
