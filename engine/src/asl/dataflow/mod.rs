@@ -19,6 +19,8 @@ pub mod states;
 
 pub use context::{with_map_item, ContextObject};
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::asl::error::{StatesError, DATA_LIMIT_EXCEEDED};
@@ -110,13 +112,15 @@ fn serialized_len(value: &Value) -> usize {
     counter.0
 }
 
-fn select(
+/// The value `path` selects, borrowed when possible; a definite path that
+/// selects nothing is `States.Runtime` naming `field`.
+pub(crate) fn select_ref<'v>(
     path: &JsonPath,
-    data: &Value,
-    context: &Value,
+    data: &'v Value,
+    context: &'v Value,
     field: &str,
-) -> Result<Value, StatesError> {
-    path.resolve(data, context).ok_or_else(|| {
+) -> Result<Cow<'v, Value>, StatesError> {
+    path.resolve_ref(data, context).ok_or_else(|| {
         StatesError::runtime(format!(
             "Invalid path '{}' in {field}: no value at this path in the input",
             path.as_str()
@@ -133,7 +137,7 @@ pub fn apply_input_path(
 ) -> Result<Value, StatesError> {
     match path {
         None => Ok(Value::Object(Map::new())),
-        Some(p) => select(p, raw_input, context, "InputPath"),
+        Some(p) => select_ref(p, raw_input, context, "InputPath").map(Cow::into_owned),
     }
 }
 
@@ -146,7 +150,19 @@ pub fn apply_output_path(
 ) -> Result<Value, StatesError> {
     match path {
         None => Ok(Value::Object(Map::new())),
-        Some(p) => select(p, data, context, "OutputPath"),
+        Some(p) => select_ref(p, data, context, "OutputPath").map(Cow::into_owned),
+    }
+}
+
+/// [`apply_output_path`] on an owned value: the common `$` costs no copy.
+pub fn apply_output_path_owned(
+    path: Option<&JsonPath>,
+    data: Value,
+    context: &Value,
+) -> Result<Value, StatesError> {
+    match path {
+        Some(p) if p.is_data_root() => Ok(data),
+        _ => apply_output_path(path, &data, context),
     }
 }
 

@@ -1,12 +1,12 @@
 //! The data-flow stages chained per state type. The runtime calls these;
 //! each returns the `States.*` error the state fails with.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 use time::{Duration, OffsetDateTime};
 
 use super::{
-    apply_input_path, apply_output_path, apply_result_path, apply_template, check_payload_size,
-    evaluate_expression, with_map_item, DataFlowEnv,
+    apply_output_path, apply_output_path_owned, apply_result_path, apply_template,
+    check_payload_size, evaluate_expression, select_ref, with_map_item, DataFlowEnv,
 };
 use crate::asl::error::StatesError;
 use crate::asl::model::{
@@ -27,10 +27,17 @@ pub fn effective_input(
     env: &mut DataFlowEnv<'_>,
 ) -> Result<Value, StatesError> {
     check_payload_size(raw_input, env.options, "state input")?;
-    let selected = apply_input_path(input_path, raw_input, env.context)?;
-    let effective = match parameters {
-        Some(t) => apply_template(t, &selected, env)?,
-        None => selected,
+    let effective = match (input_path, parameters) {
+        (None, None) => Value::Object(Map::new()),
+        (None, Some(t)) => apply_template(t, &Value::Object(Map::new()), env)?,
+        (Some(p), t) => {
+            // Borrow the selection: Parameters only reads it.
+            let selected = select_ref(p, raw_input, env.context, "InputPath")?;
+            match t {
+                Some(t) => apply_template(t, &selected, env)?,
+                None => selected.into_owned(),
+            }
+        }
     };
     check_payload_size(&effective, env.options, "effective input")?;
     Ok(effective)
@@ -52,7 +59,7 @@ pub fn state_output(
         None => result,
     };
     let combined = apply_result_path(result_path, raw_input, selected)?;
-    let output = apply_output_path(output_path, &combined, env.context)?;
+    let output = apply_output_path_owned(output_path, combined, env.context)?;
     check_payload_size(&output, env.options, "state output")?;
     Ok(output)
 }
@@ -66,8 +73,14 @@ pub fn passthrough_output(
     env: &mut DataFlowEnv<'_>,
 ) -> Result<Value, StatesError> {
     check_payload_size(raw_input, env.options, "state input")?;
-    let selected = apply_input_path(input_path, raw_input, env.context)?;
-    apply_output_path(output_path, &selected, env.context)
+    let Some(input_path) = input_path else {
+        return apply_output_path(output_path, &Value::Object(Map::new()), env.context);
+    };
+    let selected = select_ref(input_path, raw_input, env.context, "InputPath")?;
+    match output_path {
+        Some(p) if p.is_data_root() => Ok(selected.into_owned()),
+        _ => apply_output_path(output_path, &selected, env.context),
+    }
 }
 
 /// A Pass state's output: its `Result` (or its effective input) placed by
@@ -265,4 +278,64 @@ pub fn fail_error(
     let error = fail_text(state.error.as_ref(), raw_input, env, "Error")?;
     let cause = fail_text(state.cause.as_ref(), raw_input, env, "Cause")?;
     Ok(StatesError::new(error, cause))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asl::intrinsic::SeededRandom;
+    use crate::asl::DataFlowOptions;
+    use serde_json::json;
+
+    fn run<T>(f: impl FnOnce(&mut DataFlowEnv<'_>) -> T) -> T {
+        let context = json!({"Execution": {"Id": "e"}});
+        let options = DataFlowOptions::default();
+        let mut random = SeededRandom::new(3);
+        f(&mut DataFlowEnv {
+            context: &context,
+            random: &mut random,
+            options: &options,
+        })
+    }
+
+    #[test]
+    fn null_input_path_feeds_parameters_an_empty_object() {
+        let t = PayloadTemplate::compile(&json!({"id.$": "$$.Execution.Id", "all.$": "$"}))
+            .expect("valid template");
+        let out = run(|env| effective_input(None, Some(&t), &json!({"a": 1}), env));
+        assert_eq!(out, Ok(json!({"id": "e", "all": {}})));
+    }
+
+    #[test]
+    fn output_path_selects_from_the_combined_value() {
+        let rp = ReferencePath::parse("$.r").expect("valid path");
+        let op = JsonPath::parse("$.r.x").expect("valid path");
+        let out = run(|env| {
+            state_output(
+                None,
+                Some(&rp),
+                Some(&op),
+                &json!({"a": 1}),
+                json!({"x": 5}),
+                env,
+            )
+        });
+        assert_eq!(out, Ok(json!(5)));
+        let op = JsonPath::parse("$.nothing").expect("valid path");
+        let out = run(|env| state_output(None, None, Some(&op), &json!({}), json!(1), env));
+        assert_eq!(
+            out.map_err(|e| e.error),
+            Err(crate::asl::error::RUNTIME.to_string())
+        );
+    }
+
+    #[test]
+    fn passthrough_keeps_the_selected_input() {
+        let ip = JsonPath::parse("$.a").expect("valid path");
+        let root = JsonPath::data_root();
+        let out = run(|env| passthrough_output(Some(&ip), Some(&root), &json!({"a": [1]}), env));
+        assert_eq!(out, Ok(json!([1])));
+        let out = run(|env| passthrough_output(None, Some(&root), &json!({"a": [1]}), env));
+        assert_eq!(out, Ok(json!({})));
+    }
 }

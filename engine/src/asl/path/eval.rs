@@ -1,5 +1,7 @@
 //! Evaluating a compiled JSONPath against a JSON value.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::json_path::{JsonPath, PathRoot, Segment, Selector};
@@ -42,6 +44,32 @@ impl JsonPath {
         } else {
             Some(Value::Array(found.into_iter().cloned().collect()))
         }
+    }
+}
+
+impl JsonPath {
+    /// Like [`JsonPath::resolve`] but borrows the selected value when the
+    /// path is definite, so callers that only read it avoid a copy.
+    pub fn resolve_ref<'v>(&self, data: &'v Value, context: &'v Value) -> Option<Cow<'v, Value>> {
+        if self.segments.is_empty() {
+            return Some(Cow::Borrowed(match self.root {
+                PathRoot::Data => data,
+                PathRoot::Context => context,
+            }));
+        }
+        let found = self.select(data, context);
+        if self.is_definite() {
+            found.first().map(|v| Cow::Borrowed(*v))
+        } else {
+            Some(Cow::Owned(Value::Array(
+                found.into_iter().cloned().collect(),
+            )))
+        }
+    }
+
+    /// True for the plain data root `$` (the identity path).
+    pub fn is_data_root(&self) -> bool {
+        self.root == PathRoot::Data && self.segments.is_empty()
     }
 }
 
