@@ -221,3 +221,100 @@ proptest! {
         prop_assert!(glob_match(&pattern, &text));
     }
 }
+
+/// JSON built from ASL's own vocabulary, so random definitions reach deep
+/// into the parser instead of failing at the first field.
+fn asl_like_value() -> impl Strategy<Value = Value> {
+    let words = prop::sample::select(vec![
+        "Type",
+        "Pass",
+        "Task",
+        "Choice",
+        "Wait",
+        "Succeed",
+        "Fail",
+        "Parallel",
+        "Map",
+        "Next",
+        "End",
+        "StartAt",
+        "States",
+        "A",
+        "B",
+        "Resource",
+        "Parameters",
+        "x.$",
+        "ResultPath",
+        "InputPath",
+        "OutputPath",
+        "Retry",
+        "Catch",
+        "ErrorEquals",
+        "States.ALL",
+        "Choices",
+        "Variable",
+        "StringEquals",
+        "And",
+        "Not",
+        "Default",
+        "Seconds",
+        "SecondsPath",
+        "Branches",
+        "ItemProcessor",
+        "ProcessorConfig",
+        "Mode",
+        "DISTRIBUTED",
+        "ItemReader",
+        "Label",
+        "$",
+        "$.a",
+        "$$.Map.Item.Value",
+        "States.Format('{}', $.a)",
+        "MaxAttempts",
+        "BackoffRate",
+        "TimeoutSeconds",
+        "HeartbeatSeconds",
+        "Error",
+        "ErrorPath",
+    ]);
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        (-3i64..5).prop_map(Value::from),
+        words.clone().prop_map(|w| Value::String(w.to_string())),
+    ];
+    leaf.prop_recursive(6, 80, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(words.clone().prop_map(str::to_string), inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect::<Map<String, Value>>())),
+        ]
+    })
+}
+
+proptest! {
+    #[test]
+    fn parsers_never_panic_on_arbitrary_text(text in "\\PC{0,40}", asl in "[$@.\\[\\]()'?*:,!=<>&|0-9a-z\\\\ -]{0,30}") {
+        for t in [&text, &asl, &format!("${asl}"), &format!("States.Format({asl})")] {
+            let _ = JsonPath::parse(t);
+            let _ = ReferencePath::parse(t);
+            let _ = IntrinsicCall::parse(t);
+            let _ = parse_pattern(t);
+            let _ = shoal_engine::asl::StateMachine::from_json(t);
+        }
+    }
+
+    #[test]
+    fn definitions_never_panic(definition in asl_like_value()) {
+        if let Ok(sm) = shoal_engine::asl::StateMachine::from_value(&definition) {
+            prop_assert_eq!(sm.content_hash().as_str().len(), 64);
+        }
+    }
+
+    #[test]
+    fn evaluation_never_panics(text in canonical_path(), value in json_value()) {
+        let path = JsonPath::parse(&text).unwrap();
+        let _ = path.resolve(&value, &value);
+        let _ = path.resolve_ref(&value, &value);
+    }
+}

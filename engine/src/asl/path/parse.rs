@@ -16,13 +16,20 @@ pub struct PathSyntaxError {
 pub(super) struct Cursor {
     chars: Vec<char>,
     pos: usize,
+    /// Current nesting of filters, parentheses and `!`.
+    depth: usize,
 }
+
+/// Deepest nesting of filter expressions: a bound so a hostile definition
+/// cannot exhaust the stack of the recursive parser.
+const MAX_FILTER_DEPTH: usize = 32;
 
 impl Cursor {
     pub(super) fn new(text: &str) -> Self {
         Self {
             chars: text.chars().collect(),
             pos: 0,
+            depth: 0,
         }
     }
 
@@ -75,6 +82,21 @@ impl Cursor {
         } else {
             self.err(format!("expected '{c}'"))
         }
+    }
+
+    /// Enters one level of nesting; errors past [`MAX_FILTER_DEPTH`].
+    fn enter(&mut self) -> Result<(), PathSyntaxError> {
+        self.depth += 1;
+        if self.depth > MAX_FILTER_DEPTH {
+            return self.err(format!(
+                "filters nest deeper than {MAX_FILTER_DEPTH} levels"
+            ));
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
     }
 
     pub(super) fn at_end(&self) -> bool {
@@ -184,7 +206,9 @@ fn parse_bracket(cur: &mut Cursor) -> Result<Selector, PathSyntaxError> {
             cur.pos += 1;
             cur.skip_ws();
             cur.expect('(')?;
+            cur.enter()?;
             let expr = parse_or(cur)?;
+            cur.leave();
             cur.skip_ws();
             cur.expect(')')?;
             Selector::Filter(expr)
@@ -314,10 +338,15 @@ fn parse_unary(cur: &mut Cursor) -> Result<FilterExpr, PathSyntaxError> {
     cur.skip_ws();
     if cur.peek() == Some('!') && cur.peek_at(1) != Some('=') {
         cur.pos += 1;
-        return Ok(FilterExpr::Not(Box::new(parse_unary(cur)?)));
+        cur.enter()?;
+        let inner = parse_unary(cur)?;
+        cur.leave();
+        return Ok(FilterExpr::Not(Box::new(inner)));
     }
     if cur.eat('(') {
+        cur.enter()?;
         let inner = parse_or(cur)?;
+        cur.leave();
         cur.skip_ws();
         cur.expect(')')?;
         return Ok(inner);
@@ -413,6 +442,17 @@ mod tests {
             &segs[1],
             Segment::Child(Selector::Filter(FilterExpr::And(_, _)))
         ));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = format!("$[?({}@.a{})]", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(parse_path(&deep).is_err());
+        let nots = format!("$[?({}@.a)]", "!".repeat(100_000));
+        assert!(parse_path(&nots).is_err());
+        let nested = format!("${}", "[?(@".repeat(10_000));
+        assert!(parse_path(&nested).is_err());
+        assert!(parse_path("$[?(((@.a)))]").is_ok());
     }
 
     #[test]
