@@ -28,11 +28,12 @@
 //!
 //! # Protocol
 //!
-//! 1. **Invoke.** The invoke future, on its first poll, looks up the
-//!    handler (an unknown resource resolves at once to `Failed` with
-//!    `shoal.ResourceNotFound`) and builds the [`TaskContext`]: the
-//!    attempt's ids plus two cancellation signals, the caller's token and
-//!    the attempt's own.
+//! 1. **Invoke.** [`TaskRunner::invoke`] looks up the handler (an unknown
+//!    resource resolves at once to `Failed` with `shoal.ResourceNotFound`)
+//!    and builds the [`TaskContext`]: the attempt's ids plus two
+//!    cancellation signals, the caller's token and the attempt's own. The
+//!    handler starts on the returned future's first poll (unless the runner
+//!    is shut down or the caller's token is already cancelled: `Cancelled`).
 //! 2. **Spawn.** An async handler becomes a tokio task. A blocking handler
 //!    becomes a job (handler call, panic catch, oneshot send) pushed to the
 //!    global `Injector`, or, when submitted from a pool thread, to that
@@ -56,8 +57,8 @@
 //!    (reset by every [`TaskContext::heartbeat`]), all on tokio time. When
 //!    one fires first it cancels the attempt's own token and resolves at
 //!    once to `Cancelled`, `TimedOut` or `HeartbeatTimedOut`. The async
-//!    handler sees [`TaskContext::cancelled`] and is aborted after the
-//!    runner's `cancel_grace`; a queued blocking job sees the token when a
+//!    handler sees [`TaskContext::cancelled`] and a small timer task aborts
+//!    it after the runner's `cancel_grace`; a queued blocking job sees the token when a
 //!    worker takes it and does not run; a running blocking handler cannot
 //!    be interrupted: it keeps its thread until it returns and its result
 //!    is discarded. Dropping the invoke future cancels the attempt too.
@@ -74,6 +75,14 @@
 //!    invoke resolve to `Cancelled`. A job submitted while the flag is
 //!    being set is drained by whichever of the two sides comes second.
 //!
+//! # Paused time
+//!
+//! Timers are tokio timers, so tests can run on paused time. tokio advances
+//! a paused clock whenever the runtime has nothing to do, and a blocking
+//! handler busy on a pool thread does not count as something to do: on
+//! paused time a blocking handler's timeouts fire at once. Test those on
+//! real time.
+//!
 //! # Bounds
 //!
 //! The injector and the worker deques are unbounded types, bounded by who
@@ -81,11 +90,13 @@
 //! runtime's admission semaphore (its global in-flight bound, and each map
 //! run's `MaxConcurrency` under it) caps attempts in flight, so the queues
 //! together never hold more jobs than that cap. Each attempt costs one
-//! context allocation, a oneshot channel and a boxed job (or a tokio task).
+//! context allocation, a oneshot channel and a boxed job (or a tokio task),
+//! plus the invoke future itself (under 640 bytes, checked by a test).
 //! The idle list holds at most one entry per pool thread.
 //!
 //! [crossbeam-deque]: https://docs.rs/crossbeam-deque
 
+mod attempt;
 pub mod builtin;
 mod cancel;
 mod context;
