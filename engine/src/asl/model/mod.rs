@@ -6,6 +6,7 @@
 
 mod choice;
 mod common;
+mod context_use;
 mod fields;
 mod graph;
 mod machine;
@@ -26,6 +27,7 @@ pub use common::{
     Catcher, IntegerSource, JitterStrategy, NumberSource, Retrier, Transition,
     DEFAULT_BACKOFF_RATE, DEFAULT_INTERVAL_SECONDS, DEFAULT_MAX_ATTEMPTS, MAX_SECONDS,
 };
+pub use context_use::template_uses_context;
 pub use machine::{Branch, QueryLanguage, State, StateMachine, States, MAX_STATE_NAME_CHARS};
 pub use map::{ExecutionType, ItemProcessor, MapState, ProcessorMode};
 pub use map_distributed::{
