@@ -1,0 +1,270 @@
+//! CSV with Step Functions' rules, on csv-core's push parser.
+//!
+//! - Every field is a string; a missing field is `""`; fields beyond the header are dropped.
+//! - Quotes allow embedded delimiters and line breaks; `""` is an escaped quote.
+//! - Headers come from the first row or are given; duplicates fail with
+//!   "CSV headers cannot contain duplicates.".
+//! - One record may not exceed the per-record cap: the output buffer has exactly that size, so an
+//!   unclosed quote (which swallows the rest of the file into one field) fails as soon as the
+//!   cap is crossed, without growing memory.
+//! - Blank lines are skipped (csv-core's behaviour).
+
+use std::collections::{HashSet, VecDeque};
+
+use csv_core::ReadRecordResult;
+use serde_json::{Map, Value};
+
+use super::{Record, RecordParser};
+use crate::checkpoint::FilePosition;
+use crate::error::ReaderError;
+
+/// Field-count bound for one record (beyond it the record is "too large").
+const MAX_FIELDS: usize = 65_536;
+
+/// Push CSV parser producing one JSON object per data row.
+pub(crate) struct CsvParser {
+    object: String,
+    core: csv_core::Reader,
+    headers: Option<Vec<String>>,
+    output: Vec<u8>,
+    output_len: usize,
+    ends: Vec<usize>,
+    ends_len: usize,
+    /// Position of the current record's first byte.
+    at: FilePosition,
+    /// Bytes of the current record consumed so far.
+    consumed: u64,
+    decode_keys: bool,
+}
+
+impl CsvParser {
+    /// A parser at `at`. `headers`: the given (or previously read) header, or None to take it
+    /// from the first record. `decode_keys`: form-URL-decode the `Key` column (S3 Inventory).
+    pub(crate) fn new(
+        object: String,
+        delimiter: u8,
+        headers: Option<Vec<String>>,
+        at: FilePosition,
+        cap_bytes: usize,
+        decode_keys: bool,
+    ) -> Result<Self, ReaderError> {
+        if let Some(headers) = &headers {
+            check_unique(&object, headers)?;
+        }
+        let core = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+        Ok(Self {
+            object,
+            core,
+            headers,
+            output: vec![0; cap_bytes],
+            output_len: 0,
+            ends: vec![0; 64],
+            ends_len: 0,
+            at,
+            consumed: 0,
+            decode_keys,
+        })
+    }
+
+    /// The header, once known.
+    pub(crate) fn headers(&self) -> Option<&[String]> {
+        self.headers.as_deref()
+    }
+
+    /// Runs csv-core over `input` (empty input means end of data).
+    fn run(&mut self, mut input: &[u8], out: &mut VecDeque<Record>) -> Result<(), ReaderError> {
+        let at_end = input.is_empty();
+        loop {
+            let (result, read, written, ends) = self.core.read_record(
+                input,
+                &mut self.output[self.output_len..],
+                &mut self.ends[self.ends_len..],
+            );
+            input = &input[read..];
+            self.consumed += read as u64;
+            self.output_len += written;
+            self.ends_len += ends;
+            match result {
+                ReadRecordResult::InputEmpty => return Ok(()),
+                ReadRecordResult::End => return Ok(()),
+                ReadRecordResult::OutputFull => return Err(self.too_large()),
+                ReadRecordResult::OutputEndsFull => {
+                    if self.ends.len() >= MAX_FIELDS {
+                        return Err(self.too_large());
+                    }
+                    self.ends.resize(self.ends.len() * 2, 0);
+                }
+                ReadRecordResult::Record => {
+                    self.record(out)?;
+                    if input.is_empty() && !at_end {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    fn record(&mut self, out: &mut VecDeque<Record>) -> Result<(), ReaderError> {
+        let start = self.at;
+        self.at.offset += self.consumed;
+        self.at.records += 1;
+        self.at.line = self.at.records + 1;
+        self.consumed = 0;
+        let mut fields = Vec::with_capacity(self.ends_len);
+        let mut from = 0;
+        for &end in &self.ends[..self.ends_len] {
+            let text = std::str::from_utf8(&self.output[from..end]).map_err(|e| ReaderError::Csv {
+                object: self.object.clone(),
+                record: start.records + 1,
+                offset: start.offset,
+                message: format!("field {} is not UTF-8: {e}", fields.len() + 1),
+            })?;
+            fields.push(text);
+            from = end;
+        }
+        let item = match &self.headers {
+            None => {
+                let headers: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
+                check_unique(&self.object, &headers)?;
+                self.headers = Some(headers);
+                None
+            }
+            Some(headers) => Some(self.item(headers, &fields, &start)?),
+        };
+        self.output_len = 0;
+        self.ends_len = 0;
+        if let Some(value) = item {
+            out.push_back(Record { value, end: self.at });
+        }
+        Ok(())
+    }
+
+    fn item(&self, headers: &[String], fields: &[&str], start: &FilePosition) -> Result<Value, ReaderError> {
+        let mut map = Map::with_capacity(headers.len());
+        for (i, header) in headers.iter().enumerate() {
+            let field = fields.get(i).copied().unwrap_or("");
+            let value = if self.decode_keys && header == "Key" {
+                form_decode(field).ok_or_else(|| ReaderError::Csv {
+                    object: self.object.clone(),
+                    record: start.records + 1,
+                    offset: start.offset,
+                    message: format!("Key {field:?} is not valid form-URL-encoded UTF-8"),
+                })?
+            } else {
+                field.to_owned()
+            };
+            map.insert(header.clone(), Value::String(value));
+        }
+        Ok(Value::Object(map))
+    }
+
+    fn too_large(&self) -> ReaderError {
+        ReaderError::RecordTooLarge {
+            object: self.object.clone(),
+            offset: self.at.offset,
+            cap_bytes: self.output.len(),
+        }
+    }
+}
+
+impl RecordParser for CsvParser {
+    fn feed(&mut self, data: &[u8], out: &mut VecDeque<Record>) -> Result<(), ReaderError> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        self.run(data, out)
+    }
+
+    fn finish(&mut self, out: &mut VecDeque<Record>) -> Result<(), ReaderError> {
+        self.run(&[], out)
+    }
+}
+
+fn check_unique(object: &str, headers: &[String]) -> Result<(), ReaderError> {
+    let mut seen = HashSet::new();
+    for header in headers {
+        if !seen.insert(header.as_str()) {
+            return Err(ReaderError::DuplicateHeaders {
+                object: object.to_owned(),
+                header: header.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Decodes an S3 Inventory key: `+` is a space, then `%XX` escapes (like Python's unquote_plus).
+/// None when an escape is malformed or the result is not UTF-8.
+pub(crate) fn form_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => decoded.push(b' '),
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3)?;
+                let hex = std::str::from_utf8(hex).ok()?;
+                decoded.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            other => decoded.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8(decoded).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn parse(text: &str, headers: Option<Vec<String>>, delimiter: u8) -> Result<Vec<Value>, ReaderError> {
+        let mut parser = CsvParser::new("m:t.csv".into(), delimiter, headers, FilePosition::default(), 64, false)?;
+        let mut out = VecDeque::new();
+        // Feed byte by byte: the hardest chunking.
+        for b in text.as_bytes() {
+            parser.feed(std::slice::from_ref(b), &mut out)?;
+        }
+        parser.finish(&mut out)?;
+        Ok(out.into_iter().map(|r| r.value).collect())
+    }
+
+    #[test]
+    fn step_functions_rules() {
+        let items = parse("a,b\n1,\"x,\"\"y\"\"\nz\"\n2\n3,4,5\n\n", None, b',').unwrap();
+        assert_eq!(
+            items,
+            vec![
+                serde_json::json!({"a":"1","b":"x,\"y\"\nz"}),
+                serde_json::json!({"a":"2","b":""}),
+                serde_json::json!({"a":"3","b":"4"}),
+            ]
+        );
+    }
+
+    #[test]
+    fn given_headers_and_other_delimiters() {
+        let items = parse("1|2\n", Some(vec!["H1".into()]), b'|').unwrap();
+        assert_eq!(items, vec![serde_json::json!({"H1":"1"})]);
+    }
+
+    #[test]
+    fn record_positions_allow_resume() {
+        let mut parser = CsvParser::new("m:t".into(), b',', None, FilePosition::default(), 64, false).unwrap();
+        let mut out = VecDeque::new();
+        parser.feed(b"h\nab\ncd", &mut out).unwrap();
+        parser.finish(&mut out).unwrap();
+        let ends: Vec<u64> = out.iter().map(|r| r.end.offset).collect();
+        assert_eq!(ends, vec![5, 7]);
+    }
+
+    #[test]
+    fn form_decoding() {
+        assert_eq!(form_decode("odd/a+b%2Bc.csv").unwrap(), "odd/a b+c.csv");
+        assert_eq!(form_decode("%E2%82%AC").unwrap(), "€");
+        assert!(form_decode("%zz").is_none());
+        assert!(form_decode("%4").is_none());
+    }
+}
