@@ -396,3 +396,44 @@ async fn after_shutdown_every_invoke_is_cancelled() {
     let outcome = invoke(&runner, TaskInvocation::new("shoal:noop", json!(1))).await;
     assert_eq!(outcome, TaskOutcome::Cancelled);
 }
+
+#[tokio::test(start_paused = true)]
+async fn heartbeats_do_not_extend_the_overall_timeout() {
+    let mut registry = HandlerRegistry::new();
+    beating(&mut registry, "chatty", 1_000, Duration::from_secs(10));
+    let runner = runner(registry);
+    let start = Instant::now();
+    let invocation = TaskInvocation::new("chatty", Value::Null)
+        .with_heartbeat_timeout(Duration::from_secs(60))
+        .with_timeout(Duration::from_secs(600));
+    assert_eq!(invoke(&runner, invocation).await, TaskOutcome::TimedOut);
+    assert_eq!(start.elapsed(), Duration::from_secs(600));
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_the_invoke_future_cancels_the_handler() {
+    let (cancelled_sender, cancelled_receiver) = tokio::sync::oneshot::channel::<()>();
+    let cancelled_sender = Arc::new(parking_lot::Mutex::new(Some(cancelled_sender)));
+    let mut registry = HandlerRegistry::new();
+    registry.register_async("waits", move |_, context: TaskContext| {
+        let cancelled_sender = Arc::clone(&cancelled_sender);
+        async move {
+            context.cancelled().await;
+            if let Some(sender) = cancelled_sender.lock().take() {
+                let _ = sender.send(());
+            }
+            Ok(Value::Null)
+        }
+    });
+    let runner = runner(registry);
+    let call = runner.invoke(
+        TaskInvocation::new("waits", Value::Null),
+        CancellationToken::new(),
+    );
+    // Give up on it after a minute: the future is dropped mid-wait.
+    let gave_up = tokio::time::timeout(Duration::from_secs(60), call).await;
+    assert!(gave_up.is_err());
+    cancelled_receiver
+        .await
+        .expect("the handler saw the cancellation");
+}
