@@ -437,3 +437,16 @@ async fn dropping_the_invoke_future_cancels_the_handler() {
         .await
         .expect("the handler saw the cancellation");
 }
+
+#[tokio::test]
+async fn an_async_handler_closure_that_panics_before_its_future_fails_the_task() {
+    let mut registry = HandlerRegistry::new();
+    registry.register_async("early", |input: Value, _| {
+        assert!(input.is_null(), "early boom");
+        async { Ok(Value::Null) }
+    });
+    let runner = runner(registry);
+    let outcome = invoke(&runner, TaskInvocation::new("early", json!(1))).await;
+    assert_eq!(failed_with(&outcome), "States.TaskFailed");
+    assert!(outcome.error().unwrap().cause.contains("early boom"));
+}

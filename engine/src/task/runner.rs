@@ -190,7 +190,11 @@ impl Inner {
         }
         let completion = match handler {
             Handler::Async(handler) => {
-                Completion::Async(tokio::spawn(handler(input, context.clone())))
+                // The closure itself (not only its future) may panic.
+                let call = catch_unwind(AssertUnwindSafe(|| handler(input, context.clone())));
+                let future =
+                    call.map_err(|payload| TaskOutcome::Failed(panicked(payload.as_ref())))?;
+                Completion::Async(tokio::spawn(future))
             }
             Handler::Blocking(handler) => {
                 let (sender, receiver) = oneshot::channel();
