@@ -69,13 +69,14 @@ impl TaskRunner {
     /// - `cancel` fires first (or already had), or the runner is shut down:
     ///   `Cancelled`.
     ///
-    /// In the last three cases the future resolves at once and the handler
-    /// is told to stop ([`TaskContext::is_cancelled`] becomes true; `cancel`
-    /// itself is never cancelled by the runner). An async handler that has
-    /// not returned after the runner's `cancel_grace` is aborted; a blocking
-    /// handler cannot be interrupted and keeps its pool thread until it
-    /// returns (its result is then discarded); a blocking job still queued is
-    /// skipped. Dropping the future also tells the handler to stop.
+    /// On `TimedOut`, `HeartbeatTimedOut` and `Cancelled` the future resolves
+    /// as soon as the timer or token fires, and the handler is told to stop
+    /// ([`TaskContext::is_cancelled`] becomes true; `cancel` itself is never
+    /// cancelled by the runner). An async handler that has not returned
+    /// after the runner's `cancel_grace` is aborted; a blocking handler
+    /// cannot be interrupted and keeps its pool thread until it returns (its
+    /// result is then discarded); a blocking job still queued is skipped.
+    /// Dropping the future also tells the handler to stop.
     ///
     /// `.waitForTaskToken`: the handler receives the token in its context;
     /// this future resolves with the handler's own outcome (its return value
