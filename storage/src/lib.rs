@@ -4,6 +4,7 @@
 //! batches of per-stream records and keyed state rows, acknowledged only when
 //! durable. See the trait's documentation for the full contract.
 
+pub mod baseline;
 mod batch;
 pub mod codec;
 mod error;

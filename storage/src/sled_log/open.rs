@@ -1,12 +1,15 @@
 //! Opening a directory: the recovery path.
 //!
-//! 1. Refuse a directory that has files but no sled log file `db`
-//!    (a missing file must not look like an empty log).
+//! 1. A directory whose creation completed holds the marker file
+//!    `shoal-log`; if it has no sled log file `db`, refuse it (a missing
+//!    file must not look like an empty log).
 //! 2. Open sled behind `catch_unwind`; sled replays its own log and stops at
 //!    the last complete flush (a torn tail is dropped by sled).
-//! 3. Check the format marker: absent in a new database (write it), absent
-//!    in an existing one or different is `Corrupt`.
-//! 4. `fsync` sled's files and the directory (sled may have created them).
+//! 3. Check the format key: in a new (or half-created, still empty)
+//!    database write it; absent from an established log, or different, is
+//!    `Corrupt`.
+//! 4. `fsync` sled's files and the directory (sled may have created them),
+//!    then create the marker file if it was missing, and `fsync` it.
 //! 5. Load every journal block, verifying each record's CRC32C, into the
 //!    journal index; a damaged block fails the open with `Corrupt` naming it.
 //! 6. Start the committer and the compactor.
@@ -18,7 +21,7 @@ use crossbeam::channel::bounded;
 use parking_lot::{Condvar, Mutex, RwLock};
 
 use super::committer::Committer;
-use super::durable::DurableFiles;
+use super::durable::{sync_dir, DurableFiles};
 use super::guard::{guarded, sled_error};
 use super::keys::{describe_key, parse_journal_key, FORMAT_KEY, FORMAT_MARKER, JOURNAL_PREFIX};
 use super::pending::PendingIndex;
@@ -26,6 +29,9 @@ use super::seq_cache::SeqCache;
 use super::{compactor, Counters, JournalSignal, Shared, SledLog, SledLogOptions};
 use crate::codec::decode_journal_block;
 use crate::error::LogError;
+
+/// The file whose presence says the directory's creation completed.
+const MARKER_FILE: &str = "shoal-log";
 
 pub(super) fn open(dir: &Path, options: SledLogOptions) -> Result<SledLog, LogError> {
     let io = |operation: &'static str| {
@@ -36,15 +42,12 @@ pub(super) fn open(dir: &Path, options: SledLogOptions) -> Result<SledLog, LogEr
     };
     std::fs::create_dir_all(dir).map_err(io("creating the log directory"))?;
     let log_file = dir.join("db");
-    let existed = log_file.exists();
-    let has_files = std::fs::read_dir(dir)
-        .map_err(io("listing the log directory"))?
-        .next()
-        .is_some();
-    if has_files && !existed {
+    let marker_file = dir.join(MARKER_FILE);
+    let established = marker_file.exists();
+    if established && !log_file.exists() {
         return Err(LogError::Corrupt {
             location: log_file.display().to_string(),
-            detail: "the directory holds files but sled's log file is missing".to_owned(),
+            detail: "sled's log file is missing from an established log directory".to_owned(),
         });
     }
     let location = || log_file.display().to_string();
@@ -56,8 +59,15 @@ pub(super) fn open(dir: &Path, options: SledLogOptions) -> Result<SledLog, LogEr
             .open()
             .map_err(|e| sled_error(e, "opening the sled database", location))
     })?;
-    check_format(&db, existed, &location)?;
+    check_format(&db, established, &location)?;
     let files = DurableFiles::open(dir).map_err(io("syncing the log files at open"))?;
+    if !established {
+        // Written only once the format key is durable: from now on a missing
+        // key or file means damage, not an interrupted creation.
+        std::fs::write(&marker_file, FORMAT_MARKER).map_err(io("writing the log marker file"))?;
+        std::fs::File::open(&marker_file).and_then(|file| file.sync_all()).map_err(io("syncing the log marker file"))?;
+        sync_dir(dir).map_err(io("syncing the log directory"))?;
+    }
     let (pending, next_block) = load_journal(&db)?;
     let (sender, receiver) = bounded(options.queue_batches_max);
     let seq_cache_streams = options.seq_cache_streams;
@@ -100,34 +110,30 @@ pub(super) fn open(dir: &Path, options: SledLogOptions) -> Result<SledLog, LogEr
     })
 }
 
-fn check_format(
-    db: &sled::Db,
-    existed: bool,
-    location: &dyn Fn() -> String,
-) -> Result<(), LogError> {
-    let marker = guarded(location, || {
-        db.get(FORMAT_KEY)
-            .map_err(|e| sled_error(e, "reading the format marker", location))
+fn check_format(db: &sled::Db, established: bool, location: &dyn Fn() -> String) -> Result<(), LogError> {
+    let (marker, empty) = guarded(location, || {
+        let marker = db.get(FORMAT_KEY).map_err(|e| sled_error(e, "reading the format marker", location))?;
+        Ok((marker, db.is_empty()))
     })?;
     match marker {
         Some(found) if found.as_ref() == FORMAT_MARKER => Ok(()),
         Some(found) => Err(LogError::Corrupt {
             location: describe_key(FORMAT_KEY),
-            detail: format!(
-                "unknown layout marker {:?}",
-                String::from_utf8_lossy(&found)
-            ),
+            detail: format!("unknown layout marker {:?}", String::from_utf8_lossy(&found)),
         }),
-        None if existed => Err(LogError::Corrupt {
+        None if established => Err(LogError::Corrupt {
             location: location(),
-            detail: "the database has no format marker: the log file is damaged or not a shoal log"
-                .to_owned(),
+            detail: "the format key is gone from an established log: sled's log file is damaged".to_owned(),
         }),
+        None if !empty => Err(LogError::Corrupt {
+            location: location(),
+            detail: "a sled database that is not a shoal log".to_owned(),
+        }),
+        // A new directory, or one whose creation was interrupted before any
+        // commit could have been acknowledged: (re)initialize it.
         None => guarded(location, || {
-            db.insert(FORMAT_KEY, FORMAT_MARKER)
-                .map_err(|e| sled_error(e, "writing the format marker", location))?;
-            db.flush()
-                .map_err(|e| sled_error(e, "writing the format marker", location))?;
+            db.insert(FORMAT_KEY, FORMAT_MARKER).map_err(|e| sled_error(e, "writing the format marker", location))?;
+            db.flush().map_err(|e| sled_error(e, "writing the format marker", location))?;
             Ok(())
         }),
     }
