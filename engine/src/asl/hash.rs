@@ -26,43 +26,77 @@ impl fmt::Display for ContentHash {
 
 /// Writes `value` canonically into `out`.
 pub fn canonical_json(value: &Value, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, key) in keys.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String((*key).clone()).to_string());
-                out.push(':');
-                if let Some(v) = map.get(*key) {
-                    canonical_json(v, out);
-                }
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                canonical_json(v, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
-    }
+    let mut sink = StringSink(out);
+    write_canonical(value, &mut sink);
 }
 
 /// The content hash of a JSON value.
 pub fn content_hash(value: &Value) -> ContentHash {
-    let mut text = String::new();
-    canonical_json(value, &mut text);
-    let digest = Sha256::digest(text.as_bytes());
+    let mut sink = HashSink(Sha256::new());
+    write_canonical(value, &mut sink);
+    let digest = sink.0.finalize();
     ContentHash(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Where canonical text goes: a string (for tests and debugging) or,
+/// without building the text, straight into the hasher.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+struct StringSink<'a>(&'a mut String);
+
+impl Sink for StringSink<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        // Only whole UTF-8 texts from serde_json and ASCII punctuation arrive here.
+        self.0.push_str(&String::from_utf8_lossy(bytes));
+    }
+}
+
+struct HashSink(Sha256);
+
+impl Sink for HashSink {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+}
+
+fn put_scalar(v: &impl serde::Serialize, sink: &mut dyn Sink) {
+    // Serialising a string or number into a Vec cannot fail.
+    let bytes = serde_json::to_vec(v).unwrap_or_default();
+    sink.put(&bytes);
+}
+
+fn write_canonical(value: &Value, sink: &mut dyn Sink) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            sink.put(b"{");
+            for (i, key) in keys.iter().enumerate() {
+                if i > 0 {
+                    sink.put(b",");
+                }
+                put_scalar(key, sink);
+                sink.put(b":");
+                if let Some(v) = map.get(*key) {
+                    write_canonical(v, sink);
+                }
+            }
+            sink.put(b"}");
+        }
+        Value::Array(items) => {
+            sink.put(b"[");
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    sink.put(b",");
+                }
+                write_canonical(v, sink);
+            }
+            sink.put(b"]");
+        }
+        other => put_scalar(other, sink),
+    }
 }
 
 #[cfg(test)]
@@ -79,4 +113,29 @@ mod tests {
         assert_ne!(content_hash(&a), content_hash(&json!({"b": 2})));
         assert_eq!(content_hash(&a).as_str().len(), 64);
     }
+
+    #[test]
+    fn streamed_hash_equals_hash_of_the_canonical_text() {
+        let v = json!({"z": [1, 2.5, "é\"\n", null, true], "a": {"c": {}, "b": []}});
+        let mut text = String::new();
+        canonical_json(&v, &mut text);
+        assert_eq!(
+            text,
+            r#"{"a":{"b":[],"c":{}},"z":[1,2.5,"é\"\n",null,true]}"#
+        );
+        let digest = Sha256::digest(text.as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(content_hash(&v).as_str(), hex);
+    }
+
+    /// Stored definitions are addressed by this hash: it must never change
+    /// for the same definition. If this fails, the canonical form changed.
+    /// (Checked by hand: `printf '{"StartAt":"A","States":{"A":{"End":true,"Type":"Pass"}}}' | sha256sum`.)
+    #[test]
+    fn golden_hash_is_stable() {
+        let v = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}});
+        assert_eq!(content_hash(&v).as_str(), GOLDEN);
+    }
+
+    const GOLDEN: &str = "593fc9b65b6db7a704bef6feb8b3fd819c16698afa3dcf50dcf2536592e5a7f3";
 }
