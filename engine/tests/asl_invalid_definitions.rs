@@ -1002,6 +1002,19 @@ fn every_invalid_definition_names_its_error() {
 }
 
 #[test]
+fn empty_state_names_are_rejected() {
+    // The empty StartAt/Next that must name it are reported too.
+    let err = StateMachine::from_value(&json!({"StartAt": "", "States": {"": pass_end()}}))
+        .expect_err("empty name");
+    assert!(
+        err.errors
+            .iter()
+            .any(|e| e.state.as_deref() == Some("") && matches!(e.kind, K::InvalidValue { .. })),
+        "{err:?}"
+    );
+}
+
+#[test]
 fn invalid_json_is_reported() {
     let err = StateMachine::from_json("{\"StartAt\": ").expect_err("truncated JSON");
     assert!(matches!(err.errors[0].kind, K::InvalidJson(_)));

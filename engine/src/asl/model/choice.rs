@@ -242,7 +242,7 @@ pub(crate) fn parse(f: &mut Fields<'_>) -> ChoiceState {
         input_path: f.nullable_path("InputPath"),
         output_path: f.nullable_path("OutputPath"),
         choices,
-        default: f.string("Default"),
+        default: f.target("Default"),
     }
 }
 
@@ -257,7 +257,7 @@ fn parse_top_rule(f: &mut Fields<'_>, rule: &Value, field: &str) -> Option<Choic
         return None;
     };
     let mut r = Fields::new(obj, f.name(field));
-    let next = r.required_string("Next");
+    let next = r.required_target("Next");
     let comment = r.string("Comment");
     let condition = parse_condition(&mut r, obj);
     f.absorb(r.finish());

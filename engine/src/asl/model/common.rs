@@ -88,7 +88,7 @@ pub const MAX_SECONDS: u64 = 99_999_999;
 
 /// Reads `Next`/`End` of a non-terminal state.
 pub(crate) fn parse_transition(f: &mut Fields<'_>) -> Option<Transition> {
-    let next = f.string("Next");
+    let next = f.target("Next");
     let end = f.bool("End");
     match (next, end) {
         (Some(_), Some(true)) => {
@@ -284,7 +284,7 @@ pub(crate) fn parse_catch(f: &mut Fields<'_>) -> Vec<Catcher> {
         };
         let mut c = Fields::new(obj, prefix);
         let error_equals = parse_error_equals(&mut c);
-        let next = c.required_string("Next").unwrap_or_default();
+        let next = c.required_target("Next").unwrap_or_default();
         let result_path = c.result_path("ResultPath");
         let comment = c.string("Comment");
         f.absorb(c.finish());

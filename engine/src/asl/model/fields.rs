@@ -125,6 +125,26 @@ impl<'a> Fields<'a> {
         self.typed(field, v, "a string", |v| v.as_str().map(str::to_string))
     }
 
+    /// An optional state name (Next, Default, StartAt): a string that, when
+    /// empty, is reported here as naming no state (the graph check skips
+    /// empty names, which stand for a missing field).
+    pub(crate) fn target(&mut self, field: &str) -> Option<String> {
+        let name = self.string(field)?;
+        if name.is_empty() {
+            self.error(field, DefinitionErrorKind::UnknownTarget(String::new()));
+        }
+        Some(name)
+    }
+
+    /// A required state name (see [`Fields::target`]).
+    pub(crate) fn required_target(&mut self, field: &str) -> Option<String> {
+        if !self.has(field) {
+            self.error(field, DefinitionErrorKind::MissingField);
+            return None;
+        }
+        self.target(field)
+    }
+
     /// An optional boolean.
     pub(crate) fn bool(&mut self, field: &str) -> Option<bool> {
         let v = self.take(field);

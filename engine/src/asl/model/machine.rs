@@ -244,7 +244,7 @@ pub(crate) fn parse_branch(obj: &Map<String, Value>, ctx: &mut Ctx, others: &[&s
         let _ = f.take(other);
     }
     let comment = f.string("Comment");
-    let start_at = f.required_string("StartAt").unwrap_or_default();
+    let start_at = f.required_target("StartAt").unwrap_or_default();
     let mut states = States::default();
     match f.object("States") {
         Some(map) if map.is_empty() => f.error("States", DefinitionErrorKind::EmptyStates),
@@ -269,6 +269,12 @@ pub(crate) fn parse_branch(obj: &Map<String, Value>, ctx: &mut Ctx, others: &[&s
 }
 
 fn parse_state(name: &str, value: &Value, ctx: &mut Ctx) -> Option<State> {
+    if name.is_empty() {
+        let kind = DefinitionErrorKind::InvalidValue {
+            reason: "a state name must not be empty".into(),
+        };
+        ctx.report(Some(name), vec![("States".into(), kind)]);
+    }
     if name.chars().count() > MAX_STATE_NAME_CHARS {
         ctx.report(
             Some(name),
