@@ -1,0 +1,193 @@
+//! `log_append`: durable records/s and acknowledgement latency of the event
+//! log with 1, 16, 256 and 10,000 concurrent producers (100-byte payloads,
+//! one stream per producer), side by side with raw sled (one key per record,
+//! same group commit, flush + fsync per group).
+//!
+//! Criterion measures the time of one *round* (every producer commits its
+//! share of records, one record per commit, awaiting each acknowledgement);
+//! after it, a table of records/s and p50/p99 latency over all rounds is
+//! printed, followed by the disk bytes per record after 1M records.
+//! `SHOAL_BENCH_SKIP_DISK=1` skips the disk figure.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use parking_lot_free::Stats;
+use shoal_storage::baseline::RawSledBaseline;
+use shoal_storage::{EventLog, Record, RecordKind, Seq, SledLog, SledLogOptions, StreamId, WriteBatch};
+
+const PAYLOAD_BYTES: usize = 100;
+/// (producers, records each producer commits per round)
+const LOADS: [(u64, u64); 4] = [(1, 100), (16, 40), (256, 20), (10_000, 5)];
+
+/// Which log a round runs against.
+#[derive(Clone)]
+enum Target {
+    Log(Arc<SledLog>),
+    Raw(Arc<RawSledBaseline>),
+}
+
+impl Target {
+    async fn append(&self, record: Record) {
+        let outcome = match self {
+            Target::Log(log) => {
+                let mut batch = WriteBatch::new();
+                batch.append(record.stream, record.seq, record.kind, record.payload);
+                log.commit(batch).await
+            }
+            Target::Raw(raw) => raw.append(vec![record]).await,
+        };
+        outcome.expect("benchmark commits succeed");
+    }
+}
+
+fn payload(stream: u64, seq: u64) -> Vec<u8> {
+    let mut bytes = vec![0u8; PAYLOAD_BYTES];
+    let seed = stream.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ seq;
+    for (index, byte) in bytes.iter_mut().enumerate() {
+        *byte = (seed.rotate_left(index as u32 % 64) as u8) ^ index as u8;
+    }
+    bytes
+}
+
+/// Runs one round; returns its duration and appends per-commit latencies (µs).
+async fn round(target: &Target, producers: u64, per_producer: u64, next_seq: u64, latencies: &mut Vec<u32>) -> Duration {
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(producers as usize);
+    for stream in 0..producers {
+        let target = target.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut own = Vec::with_capacity(per_producer as usize);
+            for seq in next_seq..next_seq + per_producer {
+                let record = Record {
+                    stream: StreamId(stream),
+                    seq: Seq(seq),
+                    kind: RecordKind(1),
+                    payload: payload(stream, seq),
+                };
+                let begun = Instant::now();
+                target.append(record).await;
+                own.push(begun.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+            }
+            own
+        }));
+    }
+    for task in tasks {
+        latencies.extend(task.await.expect("producer task finishes"));
+    }
+    started.elapsed()
+}
+
+mod parking_lot_free {
+    //! Totals of one benchmark case across criterion's rounds.
+    #[derive(Default)]
+    pub struct Stats {
+        pub records: u64,
+        pub elapsed: std::time::Duration,
+        pub latencies_us: Vec<u32>,
+    }
+
+    impl Stats {
+        pub fn percentile(&mut self, share: f64) -> u32 {
+            if self.latencies_us.is_empty() {
+                return 0;
+            }
+            self.latencies_us.sort_unstable();
+            let index = ((self.latencies_us.len() - 1) as f64 * share).round() as usize;
+            self.latencies_us[index]
+        }
+    }
+}
+
+fn bench_backend(c: &mut Criterion, runtime: &tokio::runtime::Runtime, name: &str, make: &dyn Fn(&std::path::Path) -> Target, table: &mut Vec<(String, u64, Stats)>) {
+    let mut group = c.benchmark_group(format!("log_append/{name}"));
+    group.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
+    for (producers, per_producer) in LOADS {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let target = make(dir.path());
+        let mut stats = Stats::default();
+        let mut next_seq = 1;
+        group.throughput(Throughput::Elements(producers * per_producer));
+        group.bench_function(BenchmarkId::from_parameter(producers), |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let elapsed = runtime.block_on(round(&target, producers, per_producer, next_seq, &mut stats.latencies_us));
+                    next_seq += per_producer;
+                    stats.records += producers * per_producer;
+                    stats.elapsed += elapsed;
+                    total += elapsed;
+                }
+                total
+            })
+        });
+        drop(target);
+        table.push((name.to_owned(), producers, stats));
+    }
+    group.finish();
+}
+
+fn print_table(table: &mut [(String, u64, Stats)]) {
+    println!("\n| backend | producers | durable records/s | p50 ack (µs) | p99 ack (µs) |");
+    println!("|---|---:|---:|---:|---:|");
+    for (name, producers, stats) in table.iter_mut() {
+        let per_second = stats.records as f64 / stats.elapsed.as_secs_f64().max(1e-9);
+        let (p50, p99) = (stats.percentile(0.50), stats.percentile(0.99));
+        println!("| {name} | {producers} | {per_second:.0} | {p50} | {p99} |");
+    }
+}
+
+/// Writes `records` records from 1,000 producers and reports bytes on disk
+/// per record after the log is closed.
+fn disk_bytes_per_record(runtime: &tokio::runtime::Runtime, options: SledLogOptions, records: u64) -> (f64, u64) {
+    const PRODUCERS: u64 = 1_000;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let log = Arc::new(SledLog::open(dir.path(), options).expect("open log"));
+    let target = Target::Log(Arc::clone(&log));
+    let mut ignored = Vec::new();
+    runtime.block_on(round(&target, PRODUCERS, records / PRODUCERS, 1, &mut ignored));
+    let journal = log.journal_stats().records;
+    drop(target);
+    drop(Arc::into_inner(log).expect("the bench holds the only handle"));
+    let bytes = dir_bytes(dir.path());
+    (bytes as f64 / records as f64, journal)
+}
+
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|entry| match entry.metadata() {
+                    Ok(meta) if meta.is_dir() => dir_bytes(&entry.path()),
+                    Ok(meta) => meta.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let mut table = Vec::new();
+    let log = |dir: &std::path::Path| Target::Log(Arc::new(SledLog::open(dir, SledLogOptions::new()).expect("open log")));
+    let raw = |dir: &std::path::Path| Target::Raw(Arc::new(RawSledBaseline::open(dir).expect("open raw sled")));
+    bench_backend(&mut criterion, &runtime, "sled_log", &log, &mut table);
+    bench_backend(&mut criterion, &runtime, "raw_sled", &raw, &mut table);
+    criterion.final_summary();
+    print_table(&mut table);
+    let test_mode = std::env::args().any(|arg| arg == "--test" || arg == "--list");
+    if !test_mode && std::env::var_os("SHOAL_BENCH_SKIP_DISK").is_none() {
+        const RECORDS: u64 = 1_000_000;
+        for (label, options) in [
+            ("compaction on (default)", SledLogOptions::new()),
+            ("compaction off (journal only)", SledLogOptions::new().with_compaction(false)),
+        ] {
+            let (per_record, journal) = disk_bytes_per_record(&runtime, options, RECORDS);
+            println!("disk bytes per {PAYLOAD_BYTES}-byte record after {RECORDS} records, {label}: {per_record:.1} ({journal} records still in the journal)");
+        }
+    }
+}
