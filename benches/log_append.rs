@@ -13,9 +13,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use parking_lot_free::Stats;
+use stats::Stats;
 use shoal_storage::baseline::RawSledBaseline;
-use shoal_storage::{EventLog, Record, RecordKind, Seq, SledLog, SledLogOptions, StreamId, WriteBatch};
+use shoal_storage::{
+    EventLog, Record, RecordKind, Seq, SledLog, SledLogOptions, StreamId, WriteBatch,
+};
 
 const PAYLOAD_BYTES: usize = 100;
 /// (producers, records each producer commits per round)
@@ -52,7 +54,13 @@ fn payload(stream: u64, seq: u64) -> Vec<u8> {
 }
 
 /// Runs one round; returns its duration and appends per-commit latencies (µs).
-async fn round(target: &Target, producers: u64, per_producer: u64, next_seq: u64, latencies: &mut Vec<u32>) -> Duration {
+async fn round(
+    target: &Target,
+    producers: u64,
+    per_producer: u64,
+    next_seq: u64,
+    latencies: &mut Vec<u32>,
+) -> Duration {
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(producers as usize);
     for stream in 0..producers {
@@ -79,7 +87,7 @@ async fn round(target: &Target, producers: u64, per_producer: u64, next_seq: u64
     started.elapsed()
 }
 
-mod parking_lot_free {
+mod stats {
     //! Totals of one benchmark case across criterion's rounds.
     #[derive(Default)]
     pub struct Stats {
@@ -100,9 +108,18 @@ mod parking_lot_free {
     }
 }
 
-fn bench_backend(c: &mut Criterion, runtime: &tokio::runtime::Runtime, name: &str, make: &dyn Fn(&std::path::Path) -> Target, table: &mut Vec<(String, u64, Stats)>) {
+fn bench_backend(
+    c: &mut Criterion,
+    runtime: &tokio::runtime::Runtime,
+    name: &str,
+    make: &dyn Fn(&std::path::Path) -> Target,
+    table: &mut Vec<(String, u64, Stats)>,
+) {
     let mut group = c.benchmark_group(format!("log_append/{name}"));
-    group.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
     for (producers, per_producer) in LOADS {
         let dir = tempfile::tempdir().expect("temporary directory");
         let target = make(dir.path());
@@ -113,7 +130,13 @@ fn bench_backend(c: &mut Criterion, runtime: &tokio::runtime::Runtime, name: &st
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
-                    let elapsed = runtime.block_on(round(&target, producers, per_producer, next_seq, &mut stats.latencies_us));
+                    let elapsed = runtime.block_on(round(
+                        &target,
+                        producers,
+                        per_producer,
+                        next_seq,
+                        &mut stats.latencies_us,
+                    ));
                     next_seq += per_producer;
                     stats.records += producers * per_producer;
                     stats.elapsed += elapsed;
@@ -140,13 +163,23 @@ fn print_table(table: &mut [(String, u64, Stats)]) {
 
 /// Writes `records` records from 1,000 producers and reports bytes on disk
 /// per record after the log is closed.
-fn disk_bytes_per_record(runtime: &tokio::runtime::Runtime, options: SledLogOptions, records: u64) -> (f64, u64) {
+fn disk_bytes_per_record(
+    runtime: &tokio::runtime::Runtime,
+    options: SledLogOptions,
+    records: u64,
+) -> (f64, u64) {
     const PRODUCERS: u64 = 1_000;
     let dir = tempfile::tempdir().expect("temporary directory");
     let log = Arc::new(SledLog::open(dir.path(), options).expect("open log"));
     let target = Target::Log(Arc::clone(&log));
     let mut ignored = Vec::new();
-    runtime.block_on(round(&target, PRODUCERS, records / PRODUCERS, 1, &mut ignored));
+    runtime.block_on(round(
+        &target,
+        PRODUCERS,
+        records / PRODUCERS,
+        1,
+        &mut ignored,
+    ));
     let journal = log.journal_stats().records;
     drop(target);
     drop(Arc::into_inner(log).expect("the bench holds the only handle"));
@@ -171,10 +204,19 @@ fn dir_bytes(dir: &std::path::Path) -> u64 {
 
 fn main() {
     let mut criterion = Criterion::default().configure_from_args();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     let mut table = Vec::new();
-    let log = |dir: &std::path::Path| Target::Log(Arc::new(SledLog::open(dir, SledLogOptions::new()).expect("open log")));
-    let raw = |dir: &std::path::Path| Target::Raw(Arc::new(RawSledBaseline::open(dir).expect("open raw sled")));
+    let log = |dir: &std::path::Path| {
+        Target::Log(Arc::new(
+            SledLog::open(dir, SledLogOptions::new()).expect("open log"),
+        ))
+    };
+    let raw = |dir: &std::path::Path| {
+        Target::Raw(Arc::new(RawSledBaseline::open(dir).expect("open raw sled")))
+    };
     bench_backend(&mut criterion, &runtime, "sled_log", &log, &mut table);
     bench_backend(&mut criterion, &runtime, "raw_sled", &raw, &mut table);
     criterion.final_summary();
@@ -184,7 +226,10 @@ fn main() {
         const RECORDS: u64 = 1_000_000;
         for (label, options) in [
             ("compaction on (default)", SledLogOptions::new()),
-            ("compaction off (journal only)", SledLogOptions::new().with_compaction(false)),
+            (
+                "compaction off (journal only)",
+                SledLogOptions::new().with_compaction(false),
+            ),
         ] {
             let (per_record, journal) = disk_bytes_per_record(&runtime, options, RECORDS);
             println!("disk bytes per {PAYLOAD_BYTES}-byte record after {RECORDS} records, {label}: {per_record:.1} ({journal} records still in the journal)");

@@ -32,10 +32,14 @@ impl RawSledBaseline {
             operation: "opening the raw sled baseline",
             detail: err.to_string(),
         };
-        let db = sled::Config::new().path(path).flush_every_ms(None).open().map_err(|err| LogError::Io {
-            operation: "opening the raw sled baseline",
-            detail: err.to_string(),
-        })?;
+        let db = sled::Config::new()
+            .path(path)
+            .flush_every_ms(None)
+            .open()
+            .map_err(|err| LogError::Io {
+                operation: "opening the raw sled baseline",
+                detail: err.to_string(),
+            })?;
         let file = File::open(path.join("db")).map_err(io)?;
         let (sender, receiver) = bounded(65_536);
         let committer = std::thread::Builder::new()

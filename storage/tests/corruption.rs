@@ -9,7 +9,10 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use shoal_storage::{EventLog, Keyspace, LogError, Record, RecordKind, Seq, SledLog, SledLogOptions, StreamId, WriteBatch};
+use shoal_storage::{
+    EventLog, Keyspace, LogError, Record, RecordKind, Seq, SledLog, SledLogOptions, StreamId,
+    WriteBatch,
+};
 
 const STREAMS: u64 = 8;
 const RECORDS: u64 = 60;
@@ -20,7 +23,9 @@ fn expected(stream: u64, seq: u64) -> Record {
         stream: StreamId(stream),
         seq: Seq(seq),
         kind: RecordKind((seq % 4) as u8),
-        payload: format!("record {stream}/{seq} ").repeat(1 + (seq % 5) as usize).into_bytes(),
+        payload: format!("record {stream}/{seq} ")
+            .repeat(1 + (seq % 5) as usize)
+            .into_bytes(),
     }
 }
 
@@ -29,7 +34,9 @@ fn row_value(stream: u64) -> Vec<u8> {
 }
 
 fn options() -> SledLogOptions {
-    SledLogOptions::new().with_journal_block_bytes(512).with_compaction(false)
+    SledLogOptions::new()
+        .with_journal_block_bytes(512)
+        .with_compaction(false)
 }
 
 /// Writes the reference log: half of each stream compacted into chunks, the
@@ -59,7 +66,11 @@ fn check(dir: &Path, what: &str) -> Result<(), LogError> {
         let log = SledLog::open(dir, options())?;
         for stream in 0..STREAMS {
             for record in log.read_stream(StreamId(stream), Seq(0), usize::MAX)? {
-                assert_eq!(record, expected(stream, record.seq.0), "{what}: wrong record returned");
+                assert_eq!(
+                    record,
+                    expected(stream, record.seq.0),
+                    "{what}: wrong record returned"
+                );
             }
             if let Some(value) = log.get_row(ROWS, &stream.to_be_bytes())? {
                 assert_eq!(value, row_value(stream), "{what}: wrong row returned");
@@ -124,7 +135,10 @@ fn pristine() -> tempfile::TempDir {
 #[test]
 fn flipped_bytes_give_an_error_or_correct_data() {
     let original = pristine();
-    let seed = std::env::var("SHOAL_CORRUPTION_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x5eed_cafe);
+    let seed = std::env::var("SHOAL_CORRUPTION_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x5eed_cafe);
     let mut rng = Rng(seed);
     let (mut errors, mut clean) = (0, 0);
     for round in 0..48 {
@@ -132,7 +146,11 @@ fn flipped_bytes_give_an_error_or_correct_data() {
         copy_dir(original.path(), copy.path());
         let targets = files(copy.path());
         // Most rounds hit sled's log file, where the data is.
-        let file = if round % 4 == 0 { &targets[rng.below(targets.len() as u64) as usize] } else { &copy.path().join("db") };
+        let file = if round % 4 == 0 {
+            &targets[rng.below(targets.len() as u64) as usize]
+        } else {
+            &copy.path().join("db")
+        };
         let mut bytes = std::fs::read(file).unwrap();
         let flips = 1 + rng.below(3);
         let mut spots = Vec::new();
@@ -142,11 +160,17 @@ fn flipped_bytes_give_an_error_or_correct_data() {
             spots.push(offset);
         }
         std::fs::write(file, bytes).unwrap();
-        let what = format!("round {round} (seed {seed}): {} flipped at {spots:?}", file.display());
+        let what = format!(
+            "round {round} (seed {seed}): {} flipped at {spots:?}",
+            file.display()
+        );
         match check(copy.path(), &what) {
             Ok(()) => clean += 1,
             Err(err) => {
-                assert!(matches!(err, LogError::Corrupt { .. } | LogError::Io { .. }), "{what}: {err}");
+                assert!(
+                    matches!(err, LogError::Corrupt { .. } | LogError::Io { .. }),
+                    "{what}: {err}"
+                );
                 errors += 1;
             }
         }
@@ -164,10 +188,18 @@ fn truncated_log_file_gives_an_error_or_correct_data() {
         let file = copy.path().join("db");
         let len = std::fs::metadata(&file).unwrap().len();
         let keep = rng.below(len);
-        std::fs::OpenOptions::new().write(true).open(&file).unwrap().set_len(keep).unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_len(keep)
+            .unwrap();
         let what = format!("round {round}: db truncated to {keep} of {len} bytes");
         if let Err(err) = check(copy.path(), &what) {
-            assert!(matches!(err, LogError::Corrupt { .. } | LogError::Io { .. }), "{what}: {err}");
+            assert!(
+                matches!(err, LogError::Corrupt { .. } | LogError::Io { .. }),
+                "{what}: {err}"
+            );
         }
     }
 }
@@ -177,7 +209,10 @@ fn missing_log_file_is_a_corrupt_error_naming_it() {
     let original = pristine();
     std::fs::remove_file(original.path().join("db")).unwrap();
     let err = check(original.path(), "db removed").unwrap_err();
-    assert!(matches!(err, LogError::Corrupt { ref location, .. } if location.ends_with("db")), "{err}");
+    assert!(
+        matches!(err, LogError::Corrupt { ref location, .. } if location.ends_with("db")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -185,7 +220,10 @@ fn missing_conf_file_gives_an_error_or_correct_data() {
     let original = pristine();
     std::fs::remove_file(original.path().join("conf")).unwrap();
     if let Err(err) = check(original.path(), "conf removed") {
-        assert!(matches!(err, LogError::Corrupt { .. } | LogError::Io { .. }), "{err}");
+        assert!(
+            matches!(err, LogError::Corrupt { .. } | LogError::Io { .. }),
+            "{err}"
+        );
     }
 }
 
@@ -220,7 +258,9 @@ fn flipped_chunk_payload_fails_the_read_naming_the_chunk() {
     let key = flip_stored_value(original.path(), b"R");
     let stream = u64::from_be_bytes(key[1..9].try_into().unwrap());
     let log = SledLog::open(original.path(), options()).unwrap();
-    let err = log.read_stream(StreamId(stream), Seq(0), usize::MAX).unwrap_err();
+    let err = log
+        .read_stream(StreamId(stream), Seq(0), usize::MAX)
+        .unwrap_err();
     assert!(
         matches!(err, LogError::Corrupt { ref location, ref detail }
             if location == &format!("chunk of stream {stream} starting at seq 1") && detail.contains("checksum mismatch")),
@@ -228,7 +268,12 @@ fn flipped_chunk_payload_fails_the_read_naming_the_chunk() {
     );
     // Other streams still read.
     let other = (stream + 1) % STREAMS;
-    assert_eq!(log.read_stream(StreamId(other), Seq(0), usize::MAX).unwrap().len() as u64, RECORDS);
+    assert_eq!(
+        log.read_stream(StreamId(other), Seq(0), usize::MAX)
+            .unwrap()
+            .len() as u64,
+        RECORDS
+    );
 }
 
 #[test]
@@ -237,7 +282,10 @@ fn flipped_row_value_fails_the_get_naming_the_row() {
     let key = flip_stored_value(original.path(), b"S");
     let log = SledLog::open(original.path(), options()).unwrap();
     let err = log.get_row(ROWS, &key[2..]).unwrap_err();
-    assert!(matches!(err, LogError::Corrupt { ref location, .. } if location.starts_with("row 0x")), "{err}");
+    assert!(
+        matches!(err, LogError::Corrupt { ref location, .. } if location.starts_with("row 0x")),
+        "{err}"
+    );
     let err = log.scan_rows(ROWS, b"", None, 100).unwrap_err();
     assert!(matches!(err, LogError::Corrupt { .. }), "{err}");
 }

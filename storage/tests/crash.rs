@@ -16,7 +16,9 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use shoal_storage::{EventLog, Keyspace, RecordKind, Seq, SledLog, SledLogOptions, StreamId, WriteBatch};
+use shoal_storage::{
+    EventLog, Keyspace, RecordKind, Seq, SledLog, SledLogOptions, StreamId, WriteBatch,
+};
 
 const CHILD_ENV: &str = "SHOAL_CRASH_CHILD";
 const STREAMS: u64 = 48;
@@ -24,7 +26,9 @@ const HEADS: Keyspace = Keyspace(7);
 
 fn payload(stream: u64, seq: u64) -> Vec<u8> {
     let len = 20 + ((stream * 31 + seq * 17) % 180) as usize;
-    (0..len).map(|i| (stream as usize * 7 + seq as usize * 13 + i) as u8).collect()
+    (0..len)
+        .map(|i| (stream as usize * 7 + seq as usize * 13 + i) as u8)
+        .collect()
 }
 
 fn kind(seq: u64) -> RecordKind {
@@ -33,7 +37,9 @@ fn kind(seq: u64) -> RecordKind {
 
 fn options() -> SledLogOptions {
     // Small thresholds so crashes also land in the middle of compactions.
-    SledLogOptions::new().with_compact_after_bytes(64 * 1024).with_journal_block_bytes(2048)
+    SledLogOptions::new()
+        .with_compact_after_bytes(64 * 1024)
+        .with_journal_block_bytes(2048)
 }
 
 /// The child: appends from many tasks until killed.
@@ -44,13 +50,20 @@ fn crash_child() {
     };
     let log = Arc::new(SledLog::open(Path::new(&dir), options()).unwrap());
     let stdout = Arc::new(Mutex::new(std::io::stdout()));
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let mut tasks = Vec::new();
         for stream in 0..STREAMS {
             let (log, stdout) = (log.clone(), stdout.clone());
             tasks.push(tokio::spawn(async move {
-                let mut next = log.last_seq(StreamId(stream)).unwrap().map_or(1, |seq| seq.0 + 1);
+                let mut next = log
+                    .last_seq(StreamId(stream))
+                    .unwrap()
+                    .map_or(1, |seq| seq.0 + 1);
                 loop {
                     let count = 1 + (next + stream) % 3;
                     let mut batch = WriteBatch::new();
@@ -58,7 +71,11 @@ fn crash_child() {
                         batch.append(StreamId(stream), Seq(seq), kind(seq), payload(stream, seq));
                     }
                     let last = next + count - 1;
-                    batch.put(HEADS, stream.to_be_bytes().to_vec(), last.to_be_bytes().to_vec());
+                    batch.put(
+                        HEADS,
+                        stream.to_be_bytes().to_vec(),
+                        last.to_be_bytes().to_vec(),
+                    );
                     log.commit(batch).await.unwrap();
                     let mut out = stdout.lock().unwrap();
                     writeln!(out, "ACK {stream} {last}").unwrap();
@@ -90,10 +107,20 @@ fn crash_cycles() {
     if std::env::var_os(CHILD_ENV).is_some() {
         return;
     }
-    let cycles: u64 = std::env::var("SHOAL_CRASH_CYCLES").ok().and_then(|v| v.parse().ok()).unwrap_or(50);
-    let seed = std::env::var("SHOAL_CRASH_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
-        SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1
-    });
+    let cycles: u64 = std::env::var("SHOAL_CRASH_CYCLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
+    let seed = std::env::var("SHOAL_CRASH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        });
     println!("crash test: {cycles} cycles, SHOAL_CRASH_SEED={seed}");
     let mut rng = Rng(seed);
     let dir = tempfile::tempdir().unwrap();
@@ -130,7 +157,9 @@ fn run_child_and_kill(dir: &Path, delay: Duration) -> Vec<(u64, u64)> {
             // A line cut by the kill has no newline and may not parse: ignored,
             // which only under-counts acknowledgements (safe direction).
             let mut parts = line.strip_prefix("ACK ").unwrap_or("").split(' ');
-            if let (Some(Ok(stream)), Some(Ok(seq))) = (parts.next().map(str::parse), parts.next().map(str::parse)) {
+            if let (Some(Ok(stream)), Some(Ok(seq))) =
+                (parts.next().map(str::parse), parts.next().map(str::parse))
+            {
                 acks.push((stream, seq));
             }
         }
@@ -145,21 +174,46 @@ fn run_child_and_kill(dir: &Path, delay: Duration) -> Vec<(u64, u64)> {
 }
 
 fn verify(dir: &Path, acknowledged: &HashMap<u64, u64>, cycle: u64) {
-    let log = SledLog::open(dir, options()).unwrap_or_else(|err| panic!("cycle {cycle}: reopen failed: {err}"));
+    let log = SledLog::open(dir, options())
+        .unwrap_or_else(|err| panic!("cycle {cycle}: reopen failed: {err}"));
     for stream in 0..STREAMS {
-        let records = log.read_stream(StreamId(stream), Seq(0), usize::MAX).unwrap();
+        let records = log
+            .read_stream(StreamId(stream), Seq(0), usize::MAX)
+            .unwrap();
         for (index, record) in records.iter().enumerate() {
             let seq = index as u64 + 1;
-            assert_eq!(record.seq, Seq(seq), "cycle {cycle}: stream {stream} has a gap before {seq}");
-            assert_eq!(record.kind, kind(seq), "cycle {cycle}: stream {stream} seq {seq} kind");
-            assert!(record.payload == payload(stream, seq), "cycle {cycle}: stream {stream} seq {seq} payload differs");
+            assert_eq!(
+                record.seq,
+                Seq(seq),
+                "cycle {cycle}: stream {stream} has a gap before {seq}"
+            );
+            assert_eq!(
+                record.kind,
+                kind(seq),
+                "cycle {cycle}: stream {stream} seq {seq} kind"
+            );
+            assert!(
+                record.payload == payload(stream, seq),
+                "cycle {cycle}: stream {stream} seq {seq} payload differs"
+            );
         }
         let present = records.len() as u64;
         let acked = acknowledged.get(&stream).copied().unwrap_or(0);
-        assert!(present >= acked, "cycle {cycle}: stream {stream} lost acknowledged records: {present} < {acked}");
-        assert_eq!(log.last_seq(StreamId(stream)).unwrap(), (present > 0).then_some(Seq(present)));
+        assert!(
+            present >= acked,
+            "cycle {cycle}: stream {stream} lost acknowledged records: {present} < {acked}"
+        );
+        assert_eq!(
+            log.last_seq(StreamId(stream)).unwrap(),
+            (present > 0).then_some(Seq(present))
+        );
         let head = log.get_row(HEADS, &stream.to_be_bytes()).unwrap();
-        let head = head.map(|bytes| u64::from_be_bytes(bytes.try_into().unwrap())).unwrap_or(0);
-        assert_eq!(head, present, "cycle {cycle}: stream {stream} row and records disagree (not atomic)");
+        let head = head
+            .map(|bytes| u64::from_be_bytes(bytes.try_into().unwrap()))
+            .unwrap_or(0);
+        assert_eq!(
+            head, present,
+            "cycle {cycle}: stream {stream} row and records disagree (not atomic)"
+        );
     }
 }

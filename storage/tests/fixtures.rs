@@ -4,7 +4,9 @@
 //! and the corrupted block to exactly this error.
 #![allow(clippy::unwrap_used)]
 
-use shoal_storage::codec::{decode_addressed_record, decode_chunk, decode_journal_block, CodecError};
+use shoal_storage::codec::{
+    decode_addressed_record, decode_chunk, decode_journal_block, CodecError,
+};
 use shoal_storage::{Record, RecordKind, Seq, StreamId};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -39,13 +41,23 @@ fn v1_record_decodes() {
 
 #[test]
 fn v1_journal_block_decodes() {
-    assert_eq!(decode_journal_block(&fixture("block.bin")).unwrap(), block_records());
+    assert_eq!(
+        decode_journal_block(&fixture("block.bin")).unwrap(),
+        block_records()
+    );
 }
 
 #[test]
 fn v1_chunk_decodes() {
-    let expected = vec![record(9, 5, 2, b"first"), record(9, 6, 2, b"second"), record(9, 40, 3, b"after a gap")];
-    assert_eq!(decode_chunk(StreamId(9), Seq(5), &fixture("chunk.bin")).unwrap(), expected);
+    let expected = vec![
+        record(9, 5, 2, b"first"),
+        record(9, 6, 2, b"second"),
+        record(9, 40, 3, b"after a gap"),
+    ];
+    assert_eq!(
+        decode_chunk(StreamId(9), Seq(5), &fixture("chunk.bin")).unwrap(),
+        expected
+    );
 }
 
 #[test]
@@ -54,7 +66,9 @@ fn v1_corrupted_block_reports_the_exact_record_and_checksums() {
     // payload byte flipped (file offset 60).
     let clean = fixture("block.bin");
     let corrupt = fixture("block_corrupt.bin");
-    let differing: Vec<usize> = (0..clean.len()).filter(|i| clean[*i] != corrupt[*i]).collect();
+    let differing: Vec<usize> = (0..clean.len())
+        .filter(|i| clean[*i] != corrupt[*i])
+        .collect();
     assert_eq!(differing, vec![60]);
     assert_eq!(
         decode_journal_block(&corrupt).unwrap_err(),

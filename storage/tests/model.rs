@@ -4,7 +4,10 @@
 #![allow(clippy::unwrap_used)]
 
 use proptest::prelude::*;
-use shoal_storage::{EventLog, Keyspace, LogError, MemoryLog, RecordKind, Seq, SledLog, SledLogOptions, StreamId, WriteBatch};
+use shoal_storage::{
+    EventLog, Keyspace, LogError, MemoryLog, RecordKind, Seq, SledLog, SledLogOptions, StreamId,
+    WriteBatch,
+};
 
 const STREAMS: u64 = 4;
 const SPACES: u8 = 2;
@@ -13,9 +16,23 @@ const SPACES: u8 = 2;
 enum Op {
     /// Appends `count` records to `stream`; `skip` > 0 leaves a gap, and
     /// `repeat` reuses the current head (a sequence conflict).
-    Append { stream: u64, count: u64, skip: u64, repeat: bool, payload_len: usize, with_row: Option<(u8, u8)> },
-    Put { space: u8, key: u8, value: u8 },
-    Delete { space: u8, key: u8 },
+    Append {
+        stream: u64,
+        count: u64,
+        skip: u64,
+        repeat: bool,
+        payload_len: usize,
+        with_row: Option<(u8, u8)>,
+    },
+    Put {
+        space: u8,
+        key: u8,
+        value: u8,
+    },
+    Delete {
+        space: u8,
+        key: u8,
+    },
     Compact,
     Reboot,
 }
@@ -38,15 +55,37 @@ fn row_key(key: u8) -> Vec<u8> {
 fn batch_for(op: &Op, head: Option<Seq>) -> Option<WriteBatch> {
     let mut batch = WriteBatch::new();
     match op {
-        Op::Append { stream, count, skip, repeat, payload_len, with_row } => {
+        Op::Append {
+            stream,
+            count,
+            skip,
+            repeat,
+            payload_len,
+            with_row,
+        } => {
             let head = head.map_or(0, |seq| seq.0);
-            let first = if *repeat && head > 0 { head } else { head + 1 + skip };
+            let first = if *repeat && head > 0 {
+                head
+            } else {
+                head + 1 + skip
+            };
             for seq in first..first + count {
-                let payload = (0..*payload_len).map(|i| (i as u64 + seq * 7 + stream) as u8).collect();
-                batch.append(StreamId(*stream), Seq(seq), RecordKind((seq % 3) as u8), payload);
+                let payload = (0..*payload_len)
+                    .map(|i| (i as u64 + seq * 7 + stream) as u8)
+                    .collect();
+                batch.append(
+                    StreamId(*stream),
+                    Seq(seq),
+                    RecordKind((seq % 3) as u8),
+                    payload,
+                );
             }
             if let Some((space, key)) = with_row {
-                batch.put(Keyspace(*space), row_key(*key), first.to_be_bytes().to_vec());
+                batch.put(
+                    Keyspace(*space),
+                    row_key(*key),
+                    first.to_be_bytes().to_vec(),
+                );
             }
         }
         Op::Put { space, key, value } => {
@@ -63,7 +102,10 @@ fn batch_for(op: &Op, head: Option<Seq>) -> Option<WriteBatch> {
 fn same_outcome(sled: &Result<(), LogError>, memory: &Result<(), LogError>) -> bool {
     match (sled, memory) {
         (Ok(()), Ok(())) => true,
-        (Err(LogError::SequenceConflict { stream: a, seq: b }), Err(LogError::SequenceConflict { stream: c, seq: d })) => a == c && b == d,
+        (
+            Err(LogError::SequenceConflict { stream: a, seq: b }),
+            Err(LogError::SequenceConflict { stream: c, seq: d }),
+        ) => a == c && b == d,
         _ => false,
     }
 }
@@ -71,21 +113,35 @@ fn same_outcome(sled: &Result<(), LogError>, memory: &Result<(), LogError>) -> b
 fn assert_same_state(sled: &SledLog, memory: &MemoryLog) {
     for stream in 0..STREAMS {
         let id = StreamId(stream);
-        assert_eq!(sled.read_stream(id, Seq(0), usize::MAX).unwrap(), memory.read_stream(id, Seq(0), usize::MAX).unwrap());
+        assert_eq!(
+            sled.read_stream(id, Seq(0), usize::MAX).unwrap(),
+            memory.read_stream(id, Seq(0), usize::MAX).unwrap()
+        );
         assert_eq!(sled.last_seq(id).unwrap(), memory.last_seq(id).unwrap());
-        assert_eq!(sled.read_stream(id, Seq(3), 2).unwrap(), memory.read_stream(id, Seq(3), 2).unwrap());
+        assert_eq!(
+            sled.read_stream(id, Seq(3), 2).unwrap(),
+            memory.read_stream(id, Seq(3), 2).unwrap()
+        );
     }
     for space in 0..SPACES {
         let space = Keyspace(space);
-        assert_eq!(sled.scan_rows(space, b"", None, 100).unwrap(), memory.scan_rows(space, b"", None, 100).unwrap());
-        assert_eq!(sled.scan_rows(space, b"k", Some(b"k\x02"), 2).unwrap(), memory.scan_rows(space, b"k", Some(b"k\x02"), 2).unwrap());
+        assert_eq!(
+            sled.scan_rows(space, b"", None, 100).unwrap(),
+            memory.scan_rows(space, b"", None, 100).unwrap()
+        );
+        assert_eq!(
+            sled.scan_rows(space, b"k", Some(b"k\x02"), 2).unwrap(),
+            memory.scan_rows(space, b"k", Some(b"k\x02"), 2).unwrap()
+        );
     }
 }
 
 fn options() -> SledLogOptions {
     // Tiny blocks and no background compaction: compaction happens when the
     // model says so, at chosen points between commits.
-    SledLogOptions::new().with_journal_block_bytes(256).with_compaction(false)
+    SledLogOptions::new()
+        .with_journal_block_bytes(256)
+        .with_compaction(false)
 }
 
 proptest! {

@@ -65,7 +65,9 @@ pub(super) fn open(dir: &Path, options: SledLogOptions) -> Result<SledLog, LogEr
         // Written only once the format key is durable: from now on a missing
         // key or file means damage, not an interrupted creation.
         std::fs::write(&marker_file, FORMAT_MARKER).map_err(io("writing the log marker file"))?;
-        std::fs::File::open(&marker_file).and_then(|file| file.sync_all()).map_err(io("syncing the log marker file"))?;
+        std::fs::File::open(&marker_file)
+            .and_then(|file| file.sync_all())
+            .map_err(io("syncing the log marker file"))?;
         sync_dir(dir).map_err(io("syncing the log directory"))?;
     }
     let (pending, next_block) = load_journal(&db)?;
@@ -110,20 +112,30 @@ pub(super) fn open(dir: &Path, options: SledLogOptions) -> Result<SledLog, LogEr
     })
 }
 
-fn check_format(db: &sled::Db, established: bool, location: &dyn Fn() -> String) -> Result<(), LogError> {
+fn check_format(
+    db: &sled::Db,
+    established: bool,
+    location: &dyn Fn() -> String,
+) -> Result<(), LogError> {
     let (marker, empty) = guarded(location, || {
-        let marker = db.get(FORMAT_KEY).map_err(|e| sled_error(e, "reading the format marker", location))?;
+        let marker = db
+            .get(FORMAT_KEY)
+            .map_err(|e| sled_error(e, "reading the format marker", location))?;
         Ok((marker, db.is_empty()))
     })?;
     match marker {
         Some(found) if found.as_ref() == FORMAT_MARKER => Ok(()),
         Some(found) => Err(LogError::Corrupt {
             location: describe_key(FORMAT_KEY),
-            detail: format!("unknown layout marker {:?}", String::from_utf8_lossy(&found)),
+            detail: format!(
+                "unknown layout marker {:?}",
+                String::from_utf8_lossy(&found)
+            ),
         }),
         None if established => Err(LogError::Corrupt {
             location: location(),
-            detail: "the format key is gone from an established log: sled's log file is damaged".to_owned(),
+            detail: "the format key is gone from an established log: sled's log file is damaged"
+                .to_owned(),
         }),
         None if !empty => Err(LogError::Corrupt {
             location: location(),
@@ -132,8 +144,10 @@ fn check_format(db: &sled::Db, established: bool, location: &dyn Fn() -> String)
         // A new directory, or one whose creation was interrupted before any
         // commit could have been acknowledged: (re)initialize it.
         None => guarded(location, || {
-            db.insert(FORMAT_KEY, FORMAT_MARKER).map_err(|e| sled_error(e, "writing the format marker", location))?;
-            db.flush().map_err(|e| sled_error(e, "writing the format marker", location))?;
+            db.insert(FORMAT_KEY, FORMAT_MARKER)
+                .map_err(|e| sled_error(e, "writing the format marker", location))?;
+            db.flush()
+                .map_err(|e| sled_error(e, "writing the format marker", location))?;
             Ok(())
         }),
     }
