@@ -13,11 +13,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use stats::Stats;
 use shoal_storage::baseline::RawSledBaseline;
 use shoal_storage::{
     EventLog, Record, RecordKind, Seq, SledLog, SledLogOptions, StreamId, WriteBatch,
 };
+use stats::Stats;
 
 const PAYLOAD_BYTES: usize = 100;
 /// (producers, records each producer commits per round)
@@ -145,6 +145,20 @@ fn bench_backend(
                 total
             })
         });
+        if let Target::Log(log) = &target {
+            let t = log.commit_timings();
+            let ms = |nanos: u64| nanos as f64 / 1e6;
+            println!(
+                "{name}/{producers}: {} groups, {:.0} records/group; committer ms: group {:.0}, apply {:.0}, flush {:.0}, fsync {:.0}, back-pressure {:.0}",
+                t.groups,
+                stats.records as f64 / t.groups.max(1) as f64,
+                ms(t.group_nanos),
+                ms(t.apply_nanos),
+                ms(t.flush_nanos),
+                ms(t.sync_nanos),
+                ms(t.backpressure_nanos)
+            );
+        }
         drop(target);
         table.push((name.to_owned(), producers, stats));
     }

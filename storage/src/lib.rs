@@ -49,6 +49,6 @@ pub use batch::{RowOp, WriteBatch};
 pub use error::LogError;
 pub use log::{CommitNotifier, CommitReceipt, CommitTicket, EventLog, LogMetrics, Row};
 pub use memory::MemoryLog;
-pub use sled_log::{JournalStats, SledLog, SledLogOptions};
+pub use sled_log::{CommitTimings, JournalStats, SledLog, SledLogOptions};
 pub use types::{Keyspace, Record, RecordKind, Seq, StreamId};
 pub use validate::{RECORD_PAYLOAD_BYTES_MAX, ROW_KEY_BYTES_MAX, ROW_VALUE_BYTES_MAX};

@@ -22,6 +22,10 @@ pub const ROW_VALUE_BYTES_MAX: usize = 16 * 1024 * 1024;
 /// The new last sequence number of each stream a batch writes.
 pub(crate) type StreamHeads = HashMap<StreamId, Seq>;
 
+/// Per-batch heads: a batch writes few streams, so a linear list beats a
+/// hash map (no hashing, one small allocation).
+pub(crate) type BatchHeads = Vec<(StreamId, Seq)>;
+
 /// Validates `batch` and returns, per stream it writes, its highest sequence
 /// number.
 ///
@@ -33,9 +37,9 @@ pub(crate) type StreamHeads = HashMap<StreamId, Seq>;
 pub(crate) fn check_batch(
     batch: &WriteBatch,
     mut last_seq: impl FnMut(StreamId) -> Result<Option<Seq>, LogError>,
-) -> Result<StreamHeads, LogError> {
+) -> Result<BatchHeads, LogError> {
     check_rows(batch.rows())?;
-    let mut heads = StreamHeads::new();
+    let mut heads = BatchHeads::new();
     for record in batch.records() {
         if record.payload.len() > RECORD_PAYLOAD_BYTES_MAX {
             return Err(LogError::TooLarge {
@@ -44,8 +48,11 @@ pub(crate) fn check_batch(
                 limit: RECORD_PAYLOAD_BYTES_MAX,
             });
         }
-        let previous = match heads.get(&record.stream) {
-            Some(seq) => Some(*seq),
+        let slot = heads
+            .iter()
+            .position(|(stream, _)| *stream == record.stream);
+        let previous = match slot {
+            Some(index) => Some(heads[index].1),
             None => last_seq(record.stream)?,
         };
         if previous.is_some_and(|previous| record.seq <= previous) {
@@ -54,7 +61,10 @@ pub(crate) fn check_batch(
                 seq: record.seq,
             });
         }
-        heads.insert(record.stream, record.seq);
+        match slot {
+            Some(index) => heads[index].1 = record.seq,
+            None => heads.push((record.stream, record.seq)),
+        }
     }
     Ok(heads)
 }
@@ -118,8 +128,7 @@ mod tests {
         batch.append(StreamId(2), Seq(7), RecordKind(0), vec![]);
         batch.append(StreamId(1), Seq(3), RecordKind(0), vec![]);
         let heads = check_batch(&batch, none).expect("valid batch");
-        assert_eq!(heads.get(&StreamId(1)), Some(&Seq(3)));
-        assert_eq!(heads.get(&StreamId(2)), Some(&Seq(7)));
+        assert_eq!(heads, vec![(StreamId(1), Seq(3)), (StreamId(2), Seq(7))]);
     }
 
     #[test]

@@ -16,9 +16,10 @@
 //!    and every later one resolves `Poisoned`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam::channel::Receiver;
 
@@ -69,8 +70,12 @@ impl Committer {
                 .counters
                 .queued
                 .fetch_sub(group.len() as u64, Ordering::Relaxed);
+            let waited = Instant::now();
             self.wait_for_journal_room();
+            let started = Instant::now();
+            add_nanos(&self.shared.counters.backpressure_nanos, started - waited);
             self.commit_group(group);
+            add_nanos(&self.shared.counters.group_nanos, started.elapsed());
         }
     }
 
@@ -230,22 +235,34 @@ impl Committer {
             rows_uncertain: rows,
         };
         let db = &self.shared.db;
+        let counters = &self.shared.counters;
         let location = || "sled log file".to_owned();
+        let started = Instant::now();
         guarded(location, || {
             db.apply_batch(sled_batch)
                 .map_err(|e| sled_error(e, "applying a group", location))
         })
         .map_err(failure)?;
+        let applied = Instant::now();
         guarded(location, || {
             db.flush()
                 .map_err(|e| sled_error(e, "flushing a group", location))
         })
         .map_err(failure)?;
+        let flushed = Instant::now();
         self.files.sync().map_err(|err| Failure {
             cause: format!("fsync of the log files failed: {err}"),
             rows_uncertain: rows,
-        })
+        })?;
+        add_nanos(&counters.apply_nanos, applied - started);
+        add_nanos(&counters.flush_nanos, flushed - applied);
+        add_nanos(&counters.sync_nanos, flushed.elapsed());
+        Ok(())
     }
+}
+
+fn add_nanos(counter: &AtomicU64, elapsed: Duration) {
+    counter.fetch_add(elapsed.as_nanos() as u64, Ordering::Relaxed);
 }
 
 fn add_row(sled_batch: &mut sled::Batch, row: RowOp) {

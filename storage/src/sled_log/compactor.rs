@@ -5,15 +5,21 @@
 //!    `compact_after_bytes` (or the log shuts down).
 //! 2. Plan: the oldest journal blocks (up to half of `journal_bytes_max`)
 //!    and, per stream, their records.
-//! 3. Write ONE sled batch: a chunk `R/<stream>/<first seq>` per stream and
-//!    the removal of the planned journal blocks. The batch is atomic, so a
-//!    crash leaves either the blocks or the chunks. No flush here: the
-//!    records were already durable in the journal, and the committer's next
-//!    flush persists this batch. If the process dies first, the blocks are
-//!    still there, are reloaded at open and compacted again into the same
-//!    chunk keys (chunks are idempotent by key).
-//! 4. Drop the planned records from the journal index (after step 3, so
-//!    readers never miss them), and wake a committer waiting for room.
+//! 3. For each slice of 256 streams: copy their planned records out of the
+//!    index, write one chunk `R/<stream>/<first seq>` per stream in one sled
+//!    batch, then drop those records from the index (after the write, so
+//!    readers never miss them). Small batches keep sled's write lock short
+//!    for the committer.
+//! 4. Then remove the planned journal blocks in one sled batch, and wake a
+//!    committer waiting for room.
+//!
+//! No flush here: the records were already durable in the journal, and the
+//! committer's next flush persists these batches (sled recovers its log as a
+//! prefix, so the block removal never survives without the chunks). If the
+//! process dies before step 4 is durable, the blocks are still there, are
+//! reloaded at open and compacted again: the stream's first journal record
+//! is the same, so the chunk key is the same and the rewrite is idempotent
+//! (a superset of the old chunk replaces it); reads merge duplicates.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -52,6 +58,10 @@ pub(crate) fn run(shared: Arc<Shared>) {
     }
 }
 
+/// Streams per sled batch of chunks: bounds how long one compactor write
+/// holds sled's write lock, which the committer's next group waits for.
+const CHUNKS_PER_BATCH: usize = 256;
+
 /// Compacts the oldest journal blocks into chunks; returns how many records
 /// moved. Passes are serialized (a late, smaller pass must never overwrite a
 /// larger chunk written by a newer one).
@@ -64,28 +74,47 @@ pub(crate) fn compact_pass(shared: &Shared) -> Result<usize, LogError> {
     if plan.blocks.is_empty() {
         return Ok(0);
     }
-    let mut batch = sled::Batch::default();
+    let location = || "sled log file".to_owned();
     let mut moved = 0;
-    for (stream, records) in &plan.streams {
-        let refs: Vec<&Record> = records.iter().collect();
-        let first = records
-            .first()
-            .map(|record| record.seq)
-            .expect("invariant: plans hold no empty stream");
-        batch.insert(&chunk_key(*stream, first)[..], encode_chunk(&refs));
-        moved += records.len();
+    for streams in plan.streams.chunks(CHUNKS_PER_BATCH) {
+        let mut batch = sled::Batch::default();
+        for stream in streams {
+            let records = shared
+                .pending
+                .read()
+                .records_up_to(*stream, plan.last_block);
+            let Some(first) = records.first().map(|record| record.seq) else {
+                continue;
+            };
+            let refs: Vec<&Record> = records.iter().collect();
+            batch.insert(&chunk_key(*stream, first)[..], encode_chunk(&refs));
+            moved += records.len();
+        }
+        guarded(location, || {
+            shared
+                .db
+                .apply_batch(batch)
+                .map_err(|e| sled_error(e, "writing compacted chunks", location))
+        })?;
+        // The chunks are in sled: readers find these records there now.
+        shared
+            .pending
+            .write()
+            .remove_records(streams, plan.last_block);
     }
+    // Blocks go last: a crash before this leaves blocks and chunks, and the
+    // reopened log compacts the blocks again into the same chunk keys.
+    let mut batch = sled::Batch::default();
     for block in &plan.blocks {
         batch.remove(&journal_key(*block)[..]);
     }
-    let location = || "sled log file".to_owned();
     guarded(location, || {
         shared
             .db
             .apply_batch(batch)
-            .map_err(|e| sled_error(e, "writing compacted chunks", location))
+            .map_err(|e| sled_error(e, "removing compacted journal blocks", location))
     })?;
-    shared.pending.write().remove(&plan);
+    shared.pending.write().remove_blocks(&plan.blocks);
     shared.counters.compactions.fetch_add(1, Ordering::Relaxed);
     Ok(moved)
 }

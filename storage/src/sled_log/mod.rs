@@ -66,6 +66,24 @@ pub struct JournalStats {
     pub compactions: u64,
 }
 
+/// Where the committer's time went since open, in nanoseconds; for
+/// benchmarks and tuning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommitTimings {
+    /// Group commits made durable.
+    pub groups: u64,
+    /// Whole group commits (validation, encoding, apply, flush, fsync, notify).
+    pub group_nanos: u64,
+    /// sled `apply_batch`.
+    pub apply_nanos: u64,
+    /// sled `flush`.
+    pub flush_nanos: u64,
+    /// `fsync` of sled's files.
+    pub sync_nanos: u64,
+    /// Waiting for the compactor because the journal was full.
+    pub backpressure_nanos: u64,
+}
+
 /// State shared by the handle, the committer and the compactor.
 pub(crate) struct Shared {
     pub(crate) dir: PathBuf,
@@ -97,6 +115,11 @@ pub(crate) struct Counters {
     pub(crate) bytes_written: AtomicU64,
     pub(crate) queued: AtomicU64,
     pub(crate) compactions: AtomicU64,
+    pub(crate) group_nanos: AtomicU64,
+    pub(crate) apply_nanos: AtomicU64,
+    pub(crate) flush_nanos: AtomicU64,
+    pub(crate) sync_nanos: AtomicU64,
+    pub(crate) backpressure_nanos: AtomicU64,
 }
 
 /// What the committer and the compactor tell each other.
@@ -140,6 +163,19 @@ impl SledLog {
     pub fn compact_now(&self) -> Result<usize, LogError> {
         self.shared.poison.check()?;
         compactor::compact_pass(&self.shared)
+    }
+
+    /// Where the committer spent its time since open.
+    pub fn commit_timings(&self) -> CommitTimings {
+        let counters = &self.shared.counters;
+        CommitTimings {
+            groups: counters.commits.load(Ordering::Relaxed),
+            group_nanos: counters.group_nanos.load(Ordering::Relaxed),
+            apply_nanos: counters.apply_nanos.load(Ordering::Relaxed),
+            flush_nanos: counters.flush_nanos.load(Ordering::Relaxed),
+            sync_nanos: counters.sync_nanos.load(Ordering::Relaxed),
+            backpressure_nanos: counters.backpressure_nanos.load(Ordering::Relaxed),
+        }
     }
 
     /// The current size of the journal.

@@ -18,8 +18,8 @@ impl Default for SledLogOptions {
         SledLogOptions {
             queue_batches_max: 65_536,
             journal_block_bytes: 4 * 1024,
-            compact_after_bytes: 16 * 1024 * 1024,
-            journal_bytes_max: 128 * 1024 * 1024,
+            compact_after_bytes: 32 * 1024 * 1024,
+            journal_bytes_max: 256 * 1024 * 1024,
             compaction: true,
             seq_cache_streams: 65_536,
             cache_capacity_bytes: 256 * 1024 * 1024,

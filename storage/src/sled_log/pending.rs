@@ -31,12 +31,13 @@ pub(crate) struct PendingIndex {
     records: usize,
 }
 
-/// One compaction pass's input: which blocks it retires, and the records of
-/// those blocks per stream, in sequence order.
+/// One compaction pass's input: which blocks it retires (all numbered up
+/// to `last_block`), and the streams with records in them, ascending.
 #[derive(Debug, Default)]
 pub(crate) struct CompactionPlan {
     pub(crate) blocks: Vec<u64>,
-    pub(crate) streams: Vec<(StreamId, Vec<Record>)>,
+    pub(crate) last_block: u64,
+    pub(crate) streams: Vec<StreamId>,
 }
 
 impl PendingIndex {
@@ -88,8 +89,8 @@ impl PendingIndex {
         self.records
     }
 
-    /// Plans the compaction of every block present now (at most
-    /// `bytes_max` of them, oldest first, at least one).
+    /// Plans the compaction of the oldest blocks, at most `bytes_max` of
+    /// them (at least one).
     pub(crate) fn plan(&self, bytes_max: usize) -> CompactionPlan {
         let mut plan = CompactionPlan::default();
         let mut planned_bytes = 0;
@@ -100,41 +101,31 @@ impl PendingIndex {
             }
             planned_bytes += info.bytes;
             plan.blocks.push(*block);
+            plan.last_block = *block;
             streams.extend(info.streams.iter().copied());
         }
-        let Some(last_block) = plan.blocks.last().copied() else {
-            return plan;
-        };
-        for stream in streams {
-            let Some(records) = self.streams.get(&stream) else {
-                continue;
-            };
-            // A stream's records in older blocks come first (commit order),
-            // so the planned ones are a prefix of its map.
-            let planned: Vec<Record> = records
-                .values()
-                .take_while(|pending| pending.block <= last_block)
-                .map(|pending| pending.record.clone())
-                .collect();
-            if !planned.is_empty() {
-                plan.streams.push((stream, planned));
-            }
-        }
-        plan.streams.sort_unstable_by_key(|(stream, _)| *stream);
+        plan.streams = streams.into_iter().collect();
+        plan.streams.sort_unstable();
         plan
     }
 
-    /// Forgets the blocks of `plan`, whose records are now stored as chunks.
-    pub(crate) fn remove(&mut self, plan: &CompactionPlan) {
-        let Some(last_block) = plan.blocks.last().copied() else {
-            return;
+    /// The records of `stream` in blocks up to `last_block`: a prefix of
+    /// the stream's journal records, since older blocks hold older records.
+    pub(crate) fn records_up_to(&self, stream: StreamId, last_block: u64) -> Vec<Record> {
+        let Some(records) = self.streams.get(&stream) else {
+            return Vec::new();
         };
-        for block in &plan.blocks {
-            if let Some(info) = self.blocks.remove(block) {
-                self.bytes -= info.bytes;
-            }
-        }
-        for (stream, _) in &plan.streams {
+        records
+            .values()
+            .take_while(|pending| pending.block <= last_block)
+            .map(|pending| pending.record.clone())
+            .collect()
+    }
+
+    /// Forgets the records of `streams` in blocks up to `last_block`, which
+    /// are now stored as chunks.
+    pub(crate) fn remove_records(&mut self, streams: &[StreamId], last_block: u64) {
+        for stream in streams {
             let Some(records) = self.streams.get_mut(stream) else {
                 continue;
             };
@@ -147,6 +138,15 @@ impl PendingIndex {
             }
             if records.is_empty() {
                 self.streams.remove(stream);
+            }
+        }
+    }
+
+    /// Forgets the blocks of `plan` once their records are removed.
+    pub(crate) fn remove_blocks(&mut self, blocks: &[u64]) {
+        for block in blocks {
+            if let Some(info) = self.blocks.remove(block) {
+                self.bytes -= info.bytes;
             }
         }
     }
@@ -173,9 +173,13 @@ mod tests {
         index.insert_block(2, 10, vec![record(1, 2)]);
         let plan = index.plan(10);
         assert_eq!(plan.blocks, vec![1]);
-        assert_eq!(plan.streams.len(), 2);
-        assert_eq!(plan.streams[0].1, vec![record(1, 1)]);
-        index.remove(&plan);
+        assert_eq!(plan.streams, vec![StreamId(1), StreamId(2)]);
+        assert_eq!(
+            index.records_up_to(StreamId(1), plan.last_block),
+            vec![record(1, 1)]
+        );
+        index.remove_records(&plan.streams, plan.last_block);
+        index.remove_blocks(&plan.blocks);
         assert_eq!(index.read(StreamId(1), Seq(0), 10), vec![record(1, 2)]);
         assert_eq!(index.last_seq(StreamId(2)), None);
         assert_eq!((index.bytes(), index.records()), (10, 1));
