@@ -42,9 +42,9 @@ pub(crate) type Queued = (WriteBatch, CommitNotifier);
 const GROUP_BATCHES_MAX: usize = 65_536;
 
 /// Why a group could not be made durable.
-struct Failure {
-    cause: String,
-    rows_uncertain: bool,
+pub(crate) struct Failure {
+    pub(crate) cause: String,
+    pub(crate) rows_uncertain: bool,
 }
 
 /// A journal block ready to be written: number, encoded size, records.
@@ -133,6 +133,8 @@ impl Committer {
         &mut self,
         batches: Vec<WriteBatch>,
     ) -> Result<Vec<Result<CommitReceipt, LogError>>, Failure> {
+        #[cfg(test)]
+        self.shared.faults.maybe_panic();
         let mut outcomes = Vec::with_capacity(batches.len());
         let mut group_heads = StreamHeads::new();
         let mut sled_batch = sled::Batch::default();
@@ -250,6 +252,8 @@ impl Committer {
         })
         .map_err(failure)?;
         let flushed = Instant::now();
+        #[cfg(test)]
+        self.shared.faults.maybe_fail_sync()?;
         self.files.sync().map_err(|err| Failure {
             cause: format!("fsync of the log files failed: {err}"),
             rows_uncertain: rows,

@@ -16,6 +16,8 @@
 mod committer;
 mod compactor;
 mod durable;
+#[cfg(test)]
+mod faults;
 mod guard;
 mod keys;
 mod open;
@@ -97,6 +99,10 @@ pub(crate) struct Shared {
     pub(crate) journal: Mutex<JournalSignal>,
     pub(crate) journal_changed: Condvar,
     pub(crate) compaction_pass: Mutex<()>,
+    /// Failures the unit tests inject into the committer (compiled only in
+    /// tests; a real fsync failure cannot be provoked on demand).
+    #[cfg(test)]
+    pub(crate) faults: faults::Faults,
 }
 
 impl std::fmt::Debug for Shared {

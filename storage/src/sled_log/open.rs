@@ -84,6 +84,8 @@ pub(super) fn open(dir: &Path, options: SledLogOptions) -> Result<SledLog, LogEr
         journal: Mutex::new(JournalSignal::default()),
         journal_changed: Condvar::new(),
         compaction_pass: Mutex::new(()),
+        #[cfg(test)]
+        faults: Default::default(),
     });
     let committer = Committer {
         shared: Arc::clone(&shared),
