@@ -837,7 +837,7 @@ fn retry_everything_but_timeouts_example() {
             delay_ms: 1000
         }
     ));
-    // Terminal errors are never retried, even by States.ALL.
+    // Terminal errors are not retried by States.ALL.
     assert_eq!(
         decide_retry(&t.retry, &StatesError::new(RUNTIME, ""), &[], 0.0),
         RetryDecision::Exhausted

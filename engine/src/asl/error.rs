@@ -5,9 +5,11 @@
 //! developer guide (error handling):
 //! - names are compared exactly (case-sensitive);
 //! - `States.ALL` matches every error **except** the terminal ones,
-//!   `States.DataLimitExceeded` and `States.Runtime`, which nothing catches
-//!   or retries (the developer guide: "cannot catch the
-//!   States.DataLimitExceeded terminal error or Runtime error types");
+//!   `States.DataLimitExceeded` and `States.Runtime` (the developer guide:
+//!   States.ALL "can't catch the States.DataLimitExceeded terminal error or
+//!   Runtime error types"); `States.Runtime` "will always cause the execution
+//!   to fail", so nothing matches it, while `States.DataLimitExceeded` is
+//!   matched only by its own name;
 //! - `States.TaskFailed` used in `ErrorEquals` matches every error except
 //!   `States.Timeout` (and `States.HeartbeatTimeout`, a kind of timeout) and
 //!   the terminal ones;
@@ -109,8 +111,8 @@ impl StatesError {
         Self::new(RESULT_PATH_MATCH_FAILURE, cause)
     }
 
-    /// True for errors that no Retrier or Catcher may handle
-    /// (`States.DataLimitExceeded`, `States.Runtime`).
+    /// True for errors no wildcard (`States.ALL`, `States.TaskFailed`)
+    /// matches: `States.DataLimitExceeded`, `States.Runtime`.
     pub fn is_terminal(&self) -> bool {
         is_terminal_error(&self.error)
     }
@@ -129,7 +131,8 @@ impl fmt::Display for StatesError {
 
 impl std::error::Error for StatesError {}
 
-/// True when `error` can never be retried or caught.
+/// True for the errors no wildcard matches (`States.DataLimitExceeded`,
+/// `States.Runtime`).
 pub fn is_terminal_error(error: &str) -> bool {
     error == DATA_LIMIT_EXCEEDED || error == RUNTIME
 }
@@ -137,8 +140,11 @@ pub fn is_terminal_error(error: &str) -> bool {
 /// Whether one `ErrorEquals` entry matches the error name `error`, with the
 /// wildcard rules in the module documentation.
 pub fn error_name_matches(pattern: &str, error: &str) -> bool {
-    if is_terminal_error(error) {
+    if error == RUNTIME {
         return false;
+    }
+    if error == DATA_LIMIT_EXCEEDED {
+        return pattern == DATA_LIMIT_EXCEEDED;
     }
     match pattern {
         STATES_ALL => true,
@@ -163,6 +169,10 @@ mod tests {
         assert!(error_name_matches(STATES_ALL, TIMEOUT));
         assert!(!error_name_matches(STATES_ALL, RUNTIME));
         assert!(!error_name_matches(STATES_ALL, DATA_LIMIT_EXCEEDED));
+        assert!(!error_name_matches(TASK_FAILED, DATA_LIMIT_EXCEEDED));
+        // Only its own name matches DataLimitExceeded; nothing matches Runtime.
+        assert!(error_name_matches(DATA_LIMIT_EXCEEDED, DATA_LIMIT_EXCEEDED));
+        assert!(!error_name_matches(RUNTIME, RUNTIME));
     }
 
     #[test]

@@ -63,7 +63,7 @@ pub fn retry_delay_ms(retrier: &Retrier, attempt: u64, random01: f64) -> u64 {
 
 /// Decides whether `error` is retried. `retries_done[i]` is how many retries
 /// retrier `i` has already made for this state entry (missing = 0).
-/// Terminal errors (`States.Runtime`, `States.DataLimitExceeded`) never match.
+/// `States.Runtime` never matches; `States.DataLimitExceeded` only by name.
 pub fn decide_retry(
     retry: &[Retrier],
     error: &StatesError,

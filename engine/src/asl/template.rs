@@ -56,8 +56,20 @@ pub enum PayloadTemplate {
     Expression(Expression),
 }
 
-/// A template error: the dotted location inside the template and the problem.
-pub(crate) type TemplateError = (String, DefinitionErrorKind);
+/// A template that does not compile: where inside it (dotted, e.g.
+/// `a.b.$` or `list[0].x.$`) and what is wrong.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("at \"{at}\": {kind}")]
+pub struct TemplateError {
+    /// The member's location inside the template.
+    pub at: String,
+    /// The problem.
+    pub kind: DefinitionErrorKind,
+}
+
+fn template_error(at: String, kind: DefinitionErrorKind) -> TemplateError {
+    TemplateError { at, kind }
+}
 
 impl PayloadTemplate {
     /// Compiles `value`; on error returns the location inside the template
@@ -86,7 +98,7 @@ fn compile_at(value: &Value, at: &str) -> Result<PayloadTemplate, TemplateError>
                 let here = join(at, name);
                 if let Some(base) = name.strip_suffix(".$") {
                     let Value::String(text) = v else {
-                        return Err((
+                        return Err(template_error(
                             here,
                             DefinitionErrorKind::WrongType {
                                 expected:
@@ -94,14 +106,15 @@ fn compile_at(value: &Value, at: &str) -> Result<PayloadTemplate, TemplateError>
                             },
                         ));
                     };
-                    let expr = Expression::parse(text).map_err(|k| (here.clone(), k))?;
+                    let expr =
+                        Expression::parse(text).map_err(|k| template_error(here.clone(), k))?;
                     members.push((base.to_string(), PayloadTemplate::Expression(expr)));
                 } else {
                     members.push((name.clone(), compile_at(v, &here)?));
                 }
                 let last = members.len() - 1;
                 if members[..last].iter().any(|(n, _)| *n == members[last].0) {
-                    return Err((
+                    return Err(template_error(
                         here,
                         DefinitionErrorKind::InvalidValue {
                             reason: format!(
@@ -150,15 +163,15 @@ mod tests {
         let t = PayloadTemplate::compile(&json!({"a": {"b.$": "$.x"}, "c": 1})).expect("valid");
         assert!(matches!(t, PayloadTemplate::Object(ref m) if m.len() == 2));
         let err = PayloadTemplate::compile(&json!({"a": {"b.$": "x"}})).expect_err("bad path");
-        assert_eq!(err.0, "a.b.$");
+        assert_eq!(err.at, "a.b.$");
         let err = PayloadTemplate::compile(&json!({"l": [{"b.$": 3}]})).expect_err("not a string");
-        assert_eq!(err.0, "l[0].b.$");
+        assert_eq!(err.at, "l[0].b.$");
         let err = PayloadTemplate::compile(&json!({"a": 1, "a.$": "$.x"})).expect_err("duplicate");
-        assert_eq!(err.0, "a.$");
+        assert_eq!(err.at, "a.$");
         let err =
             PayloadTemplate::compile(&json!({"f.$": "States.Bogus()"})).expect_err("bad call");
         assert!(matches!(
-            err.1,
+            err.kind,
             DefinitionErrorKind::InvalidIntrinsic { .. }
         ));
     }

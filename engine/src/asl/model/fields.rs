@@ -273,9 +273,9 @@ impl<'a> Fields<'a> {
         }
         match PayloadTemplate::compile(v) {
             Ok(t) => Some(t),
-            Err((at, kind)) => {
-                let name = format!("{}.{at}", self.name(field));
-                self.errors.push((name, kind));
+            Err(e) => {
+                let name = format!("{}.{}", self.name(field), e.at);
+                self.errors.push((name, e.kind));
                 None
             }
         }
