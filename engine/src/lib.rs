@@ -54,6 +54,7 @@ pub mod api;
 pub mod asl;
 pub mod history;
 pub mod interpreter;
+pub mod maprun;
 pub mod runtime;
 pub mod store;
 pub mod task;

@@ -24,6 +24,7 @@ pub struct EngineBuilder {
     clock: Arc<dyn Clock>,
     options: InterpreterOptions,
     runner_options: TaskRunnerOptions,
+    maprun: crate::maprun::MapRunOptions,
 }
 
 impl EngineBuilder {
@@ -34,6 +35,7 @@ impl EngineBuilder {
             clock: Arc::new(SystemClock),
             options: InterpreterOptions::default(),
             runner_options: TaskRunnerOptions::default(),
+            maprun: crate::maprun::MapRunOptions::default(),
         }
     }
 
@@ -69,6 +71,13 @@ impl EngineBuilder {
         self
     }
 
+    /// Options of map runs (DISTRIBUTED Map states): the stores ItemReader
+    /// and ResultWriter buckets resolve to, the global in-flight bound.
+    pub fn map_run_options(mut self, options: crate::maprun::MapRunOptions) -> Self {
+        self.maprun = options;
+        self
+    }
+
     /// Starts the engine: reads the log, replays every unfinished execution
     /// and resumes it in the background ([`Engine::recovered`] says how
     /// many). Must be called inside a tokio runtime.
@@ -87,6 +96,7 @@ impl EngineBuilder {
             failure: Mutex::new(None),
             drivers: AtomicUsize::new(0),
             drivers_idle: Notify::new(),
+            maprun: crate::maprun::Registry::new(self.maprun),
         });
         let recovered = match executions::recover_all(&shared) {
             Ok(recovered) => recovered,

@@ -53,6 +53,20 @@ pub enum EngineError {
         /// The execution's id.
         execution: String,
     },
+    /// No map run has this ARN.
+    #[error("map run {arn:?} does not exist")]
+    MapRunDoesNotExist {
+        /// The ARN given.
+        arn: String,
+    },
+    /// The map run is not running (update) or did not fail (redrive).
+    #[error("map run {arn:?} is {status}")]
+    MapRunNotRunning {
+        /// The ARN given.
+        arn: String,
+        /// Its status.
+        status: &'static str,
+    },
     /// The task token is unknown, or its task already ended.
     #[error("task token {token:?} does not match a waiting task")]
     TaskDoesNotExist {

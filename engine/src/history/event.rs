@@ -84,6 +84,14 @@ pub enum HistoryEventType {
     MapIterationFailed,
     /// One iteration of an inline Map was stopped.
     MapIterationAborted,
+    /// A DISTRIBUTED Map state started its map run (details: mapRunArn).
+    MapRunStarted,
+    /// The map run succeeded.
+    MapRunSucceeded,
+    /// The map run failed (details: error, cause).
+    MapRunFailed,
+    /// The map run was stopped with its execution.
+    MapRunAborted,
 }
 
 impl HistoryEventType {
@@ -129,6 +137,10 @@ impl HistoryEventType {
             T::MapIterationSucceeded => "MapIterationSucceeded",
             T::MapIterationFailed => "MapIterationFailed",
             T::MapIterationAborted => "MapIterationAborted",
+            T::MapRunStarted => "MapRunStarted",
+            T::MapRunSucceeded => "MapRunSucceeded",
+            T::MapRunFailed => "MapRunFailed",
+            T::MapRunAborted => "MapRunAborted",
         }
     }
 }
@@ -181,6 +193,9 @@ pub struct EventDetails {
     /// A task's `HeartbeatSeconds`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub heartbeat_seconds: Option<u64>,
+    /// The map run of a DISTRIBUTED Map state (`MapRunStarted`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub map_run_arn: Option<String>,
 }
 
 /// One entry of an execution's history.

@@ -76,4 +76,12 @@ pub enum Effect {
     CancelTimer(TimerId),
     /// The execution ended; its index row goes in the same batch.
     Complete(Completion),
+    /// Start (or, after a restart, resume) the map run of a DISTRIBUTED
+    /// Map state; its end comes back as `Input::MapRunCompleted`.
+    StartMapRun(std::sync::Arc<super::map_distributed::MapRunSpec>),
+    /// Stop the map run (the parent execution was stopped or timed out).
+    StopMapRun {
+        /// The map run's ARN.
+        arn: String,
+    },
 }

@@ -249,6 +249,9 @@ pub(crate) fn abort_tree(ctx: &mut Ctx<'_>, scope: &Scope) {
             });
         }
         Phase::Backoff(timer) | Phase::Wait(timer) => ctx.cancel_timer(*timer),
+        Phase::MapRun(spec) => ctx.effects.push(Effect::StopMapRun {
+            arn: spec.arn.clone(),
+        }),
         Phase::FanOut(fan_out) => {
             for child in fan_out.running.values() {
                 abort_tree(ctx, child);

@@ -89,6 +89,19 @@ pub enum Input {
         /// The task token.
         token: String,
     },
+    /// The map run of the DISTRIBUTED Map state at `scope` ended.
+    MapRunCompleted {
+        /// The Map state's scope.
+        scope: ScopePath,
+        /// The Map state's name.
+        state: String,
+        /// The results (JSON text) when the run succeeded.
+        output_json: Option<String>,
+        /// The error name when it failed.
+        error: String,
+        /// The cause when it failed.
+        cause: String,
+    },
     /// `stop_execution`.
     Stop {
         /// The error recorded with `ExecutionAborted`.
@@ -123,6 +136,7 @@ impl Input {
             Input::TokenFailed { .. } => "TokenFailed",
             Input::TokenHeartbeat { .. } => "TokenHeartbeat",
             Input::Stop { .. } => "Stop",
+            Input::MapRunCompleted { .. } => "MapRunCompleted",
         }
     }
 }

@@ -21,6 +21,9 @@ pub(crate) fn run(
     state: &State,
     def: &MapState,
 ) -> Result<(), StepError> {
+    if def.processor.mode != ProcessorMode::Inline {
+        return super::map_distributed::run(ctx, root, path, state, def);
+    }
     match prepare(ctx, root, path, def)? {
         Ok((inputs, max_concurrency)) => {
             fan_out::start(ctx, root, path, inputs, true, max_concurrency)
@@ -36,11 +39,6 @@ fn prepare(
     path: &[u32],
     def: &MapState,
 ) -> Result<Result<(Vec<Value>, u32), StatesError>, StepError> {
-    if def.processor.mode != ProcessorMode::Inline {
-        return Ok(Err(StatesError::runtime(
-            "DISTRIBUTED Map states are run by map runs, which this engine does not provide yet",
-        )));
-    }
     let scope = root
         .descendant(path)
         .ok_or_else(|| inconsistent(ctx, path, "scope"))?;

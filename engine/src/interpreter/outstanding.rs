@@ -34,6 +34,7 @@ fn collect(scope: &Scope, effects: &mut Vec<Effect>) {
         Phase::Entered => effects.push(Effect::Continue(scope.path.clone())),
         Phase::Task(task) => effects.push(Effect::ScheduleTask(task.spec.clone())),
         Phase::Backoff(_) | Phase::Wait(_) => {}
+        Phase::MapRun(spec) => effects.push(Effect::StartMapRun(spec.clone())),
         Phase::FanOut(fan_out) => {
             for child in fan_out.running.values() {
                 collect(child, effects);

@@ -117,6 +117,8 @@ pub(crate) enum Phase {
     Wait(TimerId),
     /// Parallel branches or inline Map iterations are running.
     FanOut(FanOut),
+    /// A DISTRIBUTED Map state waits for its map run.
+    MapRun(Arc<super::map_distributed::MapRunSpec>),
 }
 
 #[derive(Debug, Clone)]

@@ -191,6 +191,26 @@ fn apply(ctx: &mut Ctx<'_>, root: &mut Scope, input: &Input) -> Result<(), StepE
                 .ok_or_else(|| stale(ctx, input, "task scope ended"))?;
             task::heartbeat(ctx, scope)
         }
+        Input::MapRunCompleted {
+            scope,
+            state,
+            output_json,
+            error,
+            cause,
+        } => {
+            let waiting = root
+                .descendant(scope)
+                .and_then(|s| s.current.as_ref())
+                .is_some_and(|c| c.name == *state && matches!(c.phase, Phase::MapRun(_)));
+            if !waiting {
+                return Err(stale(ctx, input, "no map run is running there"));
+            }
+            let outcome = match output_json {
+                Some(text) => Ok(parse_json(ctx, text)?),
+                None => Err(StatesError::new(error.clone(), cause.clone())),
+            };
+            super::map_distributed::completed(ctx, root, scope, outcome)
+        }
         Input::Stop { error, cause } => {
             abort_tree(ctx, root);
             let error = StatesError::new(error.clone(), cause.clone());

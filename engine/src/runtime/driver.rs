@@ -124,6 +124,7 @@ impl Driver {
             }
             if let Some(completion) = pending.completion {
                 self.shared.running.lock().remove(&self.state.id());
+                self.shared.maprun.child_done(self.state.id(), &completion);
                 self.done.send_replace(Some(completion));
                 break;
             }
@@ -191,6 +192,11 @@ impl Driver {
     /// batch as the record that ends the execution.
     fn index_completion(&self, batch: &mut WriteBatch, completion: &Completion, now_ms: i64) {
         let id = self.state.id();
+        if crate::maprun::is_child(id) {
+            // A map run's children have no index rows: the map run row
+            // says which exist.
+            return;
+        }
         let row = ExecutionRow {
             name: self.state.name().to_string(),
             state_machine: self.state.state_machine().to_string(),
@@ -235,6 +241,10 @@ impl Driver {
                     handle.abort();
                 }
             }
+            Effect::StartMapRun(spec) => {
+                crate::maprun::launch(&self.shared, spec, self.sender.clone());
+            }
+            Effect::StopMapRun { arn } => self.shared.maprun.stop(&arn),
             Effect::Complete(_) => {}
         }
     }

@@ -51,6 +51,8 @@ pub(crate) struct Shared {
     /// Drivers alive; `drivers_idle` is notified when it drops to zero.
     pub drivers: AtomicUsize,
     pub drivers_idle: Notify,
+    /// Map runs of DISTRIBUTED Map states (`crate::maprun`).
+    pub maprun: crate::maprun::Registry,
 }
 
 impl Shared {

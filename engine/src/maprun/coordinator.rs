@@ -1,0 +1,576 @@
+//! [`Run`]: one map run's coordinator (one tokio task): opens or creates
+//! the row, recovers the window, admits children within MaxConcurrency and
+//! the global bound, follows their ends, enforces the tolerated failure,
+//! and reports the outcome to the parent execution.
+
+use std::sync::Arc;
+
+use shoal_readers::{open_reader, InlineArray, ItemReader, ReaderOptions, ReaderSpec};
+use shoal_storage::WriteBatch;
+use tokio::sync::mpsc;
+
+use super::ids::{child_id, MapRunKey, RUN_NUMBER_MAX};
+use super::record::{
+    decode_row, encode_row, Ended, MapRunRow, MapRunStatus, MAP_RUNS, NEXT_MAP_RUN,
+};
+use super::registry::{RunEvent, DEFAULT_MAX_CONCURRENCY};
+use super::results::{assemble, child_outcome};
+use super::window::{Window, PENDING};
+use crate::api::EngineError;
+use crate::asl::error::EXCEED_TOLERATED_FAILURE_THRESHOLD;
+use crate::asl::template::PayloadTemplate;
+use crate::asl::{StateMachine, StatesError};
+use crate::interpreter::{Input, MapItems, MapRunSpec};
+use crate::runtime::executions;
+use crate::runtime::shared::{Command, Shared};
+use crate::store::keys;
+
+/// A live map run.
+pub(crate) struct Run {
+    pub shared: Arc<Shared>,
+    pub spec: Arc<MapRunSpec>,
+    pub key: MapRunKey,
+    pub row: MapRunRow,
+    pub reader: Option<Box<dyn ItemReader>>,
+    pub window: Window,
+    pub processor: Arc<StateMachine>,
+    pub selector: Option<PayloadTemplate>,
+    /// Set once the run must end without success; no more dispatch.
+    pub failure: Option<(MapRunStatus, StatesError)>,
+    events: mpsc::UnboundedReceiver<RunEvent>,
+    parent: mpsc::Sender<Command>,
+}
+
+/// Starts (or resumes) the map run of `spec` on its own task; a second
+/// call for a run already live does nothing.
+pub(crate) fn launch(shared: &Arc<Shared>, spec: Arc<MapRunSpec>, parent: mpsc::Sender<Command>) {
+    if !shared.maprun.claim(&spec.arn) {
+        return;
+    }
+    shared.driver_started();
+    let shared = Arc::clone(shared);
+    tokio::spawn(async move {
+        let arn = spec.arn.clone();
+        if let Err(error) = coordinate(&shared, spec, parent).await {
+            let reason = format!("map run {arn} failed: {error}");
+            tracing::error!("{reason}");
+            shared.stop(reason);
+        }
+        shared.maprun.close(&arn);
+        shared.driver_ended();
+    });
+}
+
+async fn coordinate(
+    shared: &Arc<Shared>,
+    spec: Arc<MapRunSpec>,
+    parent: mpsc::Sender<Command>,
+) -> Result<(), EngineError> {
+    let key = MapRunKey {
+        parent: spec.parent,
+        entered_event: spec.entered_event,
+    };
+    let (row, processor) = match open_or_create(shared, &spec, key).await? {
+        Ok(opened) => opened,
+        Err(error) => {
+            report(&parent, &spec, Err(error)).await;
+            return Ok(());
+        }
+    };
+    let (sender, events) = mpsc::unbounded_channel();
+    shared.maprun.attach(&spec.arn, row.run, sender);
+    if row.status != MapRunStatus::Running {
+        let outcome = outcome_of(shared, &row)?;
+        if row.status != MapRunStatus::Aborted {
+            report(&parent, &spec, outcome).await;
+        }
+        return Ok(());
+    }
+    let selector = match spec.item_selector.as_ref().map(PayloadTemplate::compile) {
+        None => None,
+        Some(Ok(selector)) => Some(selector),
+        Some(Err(e)) => {
+            let error = StatesError::runtime(format!("ItemSelector: {e}"));
+            report(&parent, &spec, Err(error)).await;
+            return Ok(());
+        }
+    };
+    let mut run = Run {
+        shared: Arc::clone(shared),
+        window: Window::after(&row),
+        spec,
+        key,
+        row,
+        reader: None,
+        processor,
+        selector,
+        failure: None,
+        events,
+        parent,
+    };
+    run.recover()?;
+    run.open_reader().await;
+    run.drive().await
+}
+
+/// The existing row, or a new one (with the processor definition and the
+/// run-number counter) committed before anything else happens.
+async fn open_or_create(
+    shared: &Arc<Shared>,
+    spec: &MapRunSpec,
+    key: MapRunKey,
+) -> Result<Result<(MapRunRow, Arc<StateMachine>), StatesError>, EngineError> {
+    let location = spec.arn.as_str();
+    let stored = shared
+        .log
+        .get_row(MAP_RUNS, &key.row_key())
+        .map_err(|e| EngineError::log("reading a map run", e))?;
+    if let Some(bytes) = stored {
+        let row =
+            decode_row(&bytes, location).map_err(|e| EngineError::store("reading a map run", e))?;
+        let machine = crate::runtime::definitions::machine(shared, &row.processor_hash)?;
+        return Ok(Ok((row, machine)));
+    }
+    let machine = match StateMachine::from_json(&spec.processor_json) {
+        Ok(machine) => Arc::new(machine),
+        Err(e) => return Ok(Err(StatesError::runtime(format!("ItemProcessor: {e}")))),
+    };
+    let hash = machine.content_hash().as_str().to_string();
+    let _creating = shared.maprun.creating.lock().await;
+    let counter = shared
+        .log
+        .get_row(keys::META, NEXT_MAP_RUN)
+        .map_err(|e| EngineError::log("reading the map run counter", e))?;
+    let run = counter.as_deref().and_then(keys::parse_u64).unwrap_or(1);
+    if run > RUN_NUMBER_MAX {
+        return Ok(Err(StatesError::runtime(
+            "the engine ran out of map run numbers",
+        )));
+    }
+    let shown = spec.label.clone().unwrap_or_else(|| spec.state.clone());
+    let row = MapRunRow {
+        arn: spec.arn.clone(),
+        run,
+        parent: spec.parent.0,
+        state: spec.state.clone(),
+        label: spec.label.clone(),
+        processor_hash: hash.clone(),
+        child_state_machine: format!("{}/{shown}", spec.parent_state_machine),
+        express: spec.express,
+        status: MapRunStatus::Running,
+        started_ms: shared.clock.now_ms(),
+        stopped_ms: None,
+        max_concurrency: resolve_concurrency(spec.max_concurrency),
+        tolerated_failure_count: spec.tolerated_failure_count,
+        tolerated_failure_percentage: spec.tolerated_failure_percentage,
+        checkpoint: None,
+        exhausted: false,
+        items_read: 0,
+        next_child: 0,
+        watermark: 0,
+        settled: Ended::default(),
+        settled_items: Ended::default(),
+        error: None,
+        cause: None,
+    };
+    let mut batch = WriteBatch::new();
+    batch.put(
+        keys::DEFINITIONS,
+        hash.as_bytes(),
+        spec.processor_json.as_bytes(),
+    );
+    batch.put(keys::META, NEXT_MAP_RUN, keys::u64_value(run + 1));
+    batch.put(MAP_RUNS, key.row_key(), encode_row(&row));
+    shared
+        .log
+        .commit(batch)
+        .await
+        .map_err(|e| EngineError::log("creating a map run", e))?;
+    shared.machines.lock().insert(hash, Arc::clone(&machine));
+    Ok(Ok((row, machine)))
+}
+
+/// MaxConcurrency 0 (or absent) means the map run default.
+pub(crate) fn resolve_concurrency(requested: u32) -> u32 {
+    if requested == 0 {
+        DEFAULT_MAX_CONCURRENCY
+    } else {
+        requested
+    }
+}
+
+/// What an ended run reports: its results, or its error.
+fn outcome_of(
+    shared: &Shared,
+    row: &MapRunRow,
+) -> Result<Result<String, StatesError>, EngineError> {
+    if row.status == MapRunStatus::Succeeded {
+        return assemble(shared.log.as_ref(), row, shared.options.payload_limit_bytes);
+    }
+    Ok(Err(StatesError::new(
+        row.error.clone().unwrap_or_default(),
+        row.cause.clone().unwrap_or_default(),
+    )))
+}
+
+/// Sends the outcome to the parent's driver as `MapRunCompleted`; a parent
+/// that is gone (engine stopping) gets it again after recovery.
+async fn report(
+    parent: &mpsc::Sender<Command>,
+    spec: &MapRunSpec,
+    outcome: Result<String, StatesError>,
+) {
+    let (output_json, error, cause) = match outcome {
+        Ok(output) => (Some(output), String::new(), String::new()),
+        Err(e) => (None, e.error, e.cause),
+    };
+    let input = Input::MapRunCompleted {
+        scope: spec.scope.clone(),
+        state: spec.state.clone(),
+        output_json,
+        error,
+        cause,
+    };
+    let _ = parent.send(Command { input, ack: None }).await;
+}
+
+impl Run {
+    /// Rebuilds the window above the watermark from the children's last
+    /// records: ended ones count, the others wait as pending.
+    fn recover(&mut self) -> Result<(), EngineError> {
+        for index in self.row.watermark..self.row.next_child {
+            let id = child_id(self.row.run, index);
+            match child_outcome(self.shared.log.as_ref(), id)? {
+                Some((status, _)) => self.window.push(status, 1),
+                None => self.window.push(PENDING, 1),
+            }
+        }
+        Ok(())
+    }
+
+    async fn open_reader(&mut self) {
+        if self.row.exhausted {
+            return;
+        }
+        let checkpoint = self.row.checkpoint.as_ref();
+        let opened: Result<Box<dyn ItemReader>, StatesError> = match &self.spec.items {
+            MapItems::Inline(items) => InlineArray::new(items.clone(), checkpoint)
+                .map(|r| Box::new(r) as Box<dyn ItemReader>)
+                .map_err(|e| reader_error(&e)),
+            MapItems::Reader(json) => {
+                let stores = Arc::clone(&self.shared.maprun.options.stores);
+                open_store_reader(&stores, json, checkpoint).await
+            }
+        };
+        match opened {
+            Ok(reader) => self.reader = Some(reader),
+            Err(error) => self.fail(error),
+        }
+    }
+
+    /// Ends dispatch with `error` (first reason wins) and stops the children.
+    pub(crate) fn fail(&mut self, error: StatesError) {
+        self.end_with(MapRunStatus::Failed, error);
+    }
+
+    fn end_with(&mut self, status: MapRunStatus, error: StatesError) {
+        if self.failure.is_some() {
+            return;
+        }
+        self.failure = Some((status, error));
+        self.reader = None;
+        for index in self.window.running_indexes() {
+            let id = child_id(self.row.run, index);
+            let running = self.shared.running.lock().get(&id).cloned();
+            if let Some(running) = running {
+                let input = Input::Stop {
+                    error: "States.Aborted".into(),
+                    cause: "the map run ended".into(),
+                };
+                tokio::spawn(async move {
+                    let _ = running.sender.send(Command { input, ack: None }).await;
+                });
+            }
+        }
+    }
+
+    /// The tolerated failure is exceeded (items count; the percentage is
+    /// judged once the total is known, except 0 %, which any failure passes).
+    fn exceeded(&self) -> bool {
+        let failures = self.window.ended_items.failures();
+        if failures == 0 {
+            return false;
+        }
+        let count = self.row.tolerated_failure_count;
+        let percentage = self.row.tolerated_failure_percentage;
+        if count.is_none() && percentage.is_none() {
+            return true;
+        }
+        if count.is_some_and(|limit| failures > limit) {
+            return true;
+        }
+        match percentage {
+            Some(p) if p <= 0.0 => true,
+            Some(p) if self.row.exhausted => {
+                let total = self.row.items_read.max(1) as f64;
+                failures as f64 * 100.0 > p * total
+            }
+            _ => false,
+        }
+    }
+
+    /// Admission then waiting, until every child ended.
+    async fn drive(&mut self) -> Result<(), EngineError> {
+        let mut stopping = self.shared.stopping.subscribe();
+        loop {
+            if *stopping.borrow() {
+                self.shared.maprun.finished(self.window.running as usize);
+                return Ok(());
+            }
+            if self.failure.is_none() && self.exceeded() {
+                self.fail(StatesError::new(
+                    EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                    "The specified tolerated failure threshold was exceeded",
+                ));
+            }
+            let blocked = self.admit().await?;
+            if self.window.running == 0
+                && (self.failure.is_some()
+                    || (self.reader.is_none() && self.window.pending.is_empty()))
+            {
+                return self.finish().await;
+            }
+            let shared = Arc::clone(&self.shared);
+            let freed = shared.maprun.slot_freed.notified();
+            tokio::select! {
+                biased;
+                _ = stopping.changed() => {}
+                event = self.events.recv() => {
+                    if let Some(event) = event {
+                        self.handle(event).await?;
+                    }
+                    while let Ok(event) = self.events.try_recv() {
+                        self.handle(event).await?;
+                    }
+                }
+                _ = freed, if blocked => {}
+            }
+        }
+    }
+
+    async fn handle(&mut self, event: RunEvent) -> Result<(), EngineError> {
+        match event {
+            RunEvent::ChildDone { index, status } => {
+                if self.window.ended(index, status) {
+                    self.shared.maprun.finished(1);
+                }
+            }
+            RunEvent::Stop => self.end_with(
+                MapRunStatus::Aborted,
+                StatesError::new("States.Aborted", "the parent execution was stopped"),
+            ),
+            RunEvent::Update { update, ack } => {
+                let result = self.update(update).await;
+                let _ = ack.send(result);
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts pending children and dispatches new ones while MaxConcurrency
+    /// and the global bound allow; true when the global bound held it back.
+    async fn admit(&mut self) -> Result<bool, EngineError> {
+        while self.failure.is_none() {
+            let limit = u64::from(self.row.max_concurrency);
+            let room = limit.saturating_sub(self.window.running) as usize;
+            let wanted = if !self.window.pending.is_empty() {
+                room.min(self.window.pending.len())
+            } else if self.reader.is_some() {
+                room
+            } else {
+                0
+            };
+            if wanted == 0 {
+                return Ok(false);
+            }
+            let got = self.shared.maprun.reserve(wanted);
+            if got == 0 {
+                return Ok(true);
+            }
+            let started = if self.window.pending.is_empty() {
+                self.dispatch(got).await?
+            } else {
+                self.start_pending(got)?
+            };
+            if started < got {
+                self.shared.maprun.finished(got - started);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Starts up to `count` pending children by replaying their streams.
+    fn start_pending(&mut self, count: usize) -> Result<usize, EngineError> {
+        let mut started = 0;
+        while started < count {
+            let Some(index) = self.window.pending.pop_front() else {
+                break;
+            };
+            let id = child_id(self.row.run, index);
+            let state = executions::replay(&self.shared, id)?;
+            if state.completion().is_some() {
+                continue;
+            }
+            let effects = state.outstanding_effects();
+            self.window.started(index);
+            executions::spawn_driver(&self.shared, state, effects);
+            started += 1;
+        }
+        Ok(started)
+    }
+
+    /// Every child ended: records the final row, then tells the parent.
+    async fn finish(&mut self) -> Result<(), EngineError> {
+        self.abort_pending().await?;
+        let outcome = match &self.failure {
+            Some((_, error)) => Err(error.clone()),
+            None => self.results()?,
+        };
+        let status = match (&self.failure, &outcome) {
+            (Some((status, _)), _) => *status,
+            (None, Ok(_)) => MapRunStatus::Succeeded,
+            (None, Err(_)) => MapRunStatus::Failed,
+        };
+        self.window.settle(&mut self.row);
+        self.row.status = status;
+        self.row.stopped_ms = Some(self.shared.clock.now_ms());
+        if let Err(error) = &outcome {
+            self.row.error = Some(error.error.clone());
+            self.row.cause = Some(error.cause.clone());
+        }
+        self.save().await?;
+        if status == MapRunStatus::Aborted {
+            // The parent ended already; nothing waits for this outcome.
+            return Ok(());
+        }
+        report(&self.parent, &self.spec, outcome).await;
+        Ok(())
+    }
+
+    /// The run's output: the results array (ResultWriter export is not
+    /// supported yet and fails the run).
+    fn results(&self) -> Result<Result<String, StatesError>, EngineError> {
+        let exports = self
+            .spec
+            .result_writer
+            .as_ref()
+            .is_some_and(|writer| writer.get("Resource").is_some());
+        if exports {
+            return Ok(Err(StatesError::new(
+                shoal_readers::RESULT_WRITER_FAILED,
+                "ResultWriter export is not supported by this engine yet",
+            )));
+        }
+        assemble(
+            self.shared.log.as_ref(),
+            &self.row,
+            self.shared.options.payload_limit_bytes,
+        )
+    }
+
+    /// Pending children of a run that ended early get an `ExecutionAborted`
+    /// record, so every dispatched child ends.
+    async fn abort_pending(&mut self) -> Result<(), EngineError> {
+        if self.window.pending.is_empty() {
+            return Ok(());
+        }
+        let mut batch = WriteBatch::new();
+        let pending: Vec<u64> = self.window.pending.iter().copied().collect();
+        for index in pending {
+            let id = child_id(self.row.run, index);
+            let state = executions::replay(&self.shared, id)?;
+            let stamped = crate::interpreter::StampedInput {
+                timestamp_ms: self.shared.clock.now_ms(),
+                seed: rand::random::<u64>(),
+                input: Input::Stop {
+                    error: "States.Aborted".into(),
+                    cause: "the map run ended before this child started".into(),
+                },
+            };
+            let Ok((next, output)) = crate::interpreter::step(&state, &stamped) else {
+                continue;
+            };
+            let record = crate::store::TransitionRecord {
+                input: stamped,
+                events: output.events,
+            };
+            if let Ok(payload) = crate::store::encode_transition(&record) {
+                batch.append(
+                    shoal_storage::StreamId(id.0),
+                    shoal_storage::Seq(next.transitions()),
+                    crate::store::TRANSITION_KIND,
+                    payload,
+                );
+            }
+            self.window.ended(index, super::window::ABORTED);
+        }
+        self.window.settle(&mut self.row);
+        batch.put(MAP_RUNS, self.key.row_key(), encode_row(&self.row));
+        self.shared
+            .log
+            .commit(batch)
+            .await
+            .map_err(|e| EngineError::log("aborting pending map run children", e))?;
+        Ok(())
+    }
+
+    /// Writes the row.
+    pub(crate) async fn save(&mut self) -> Result<(), EngineError> {
+        let mut batch = WriteBatch::new();
+        batch.put(MAP_RUNS, self.key.row_key(), encode_row(&self.row));
+        self.shared
+            .log
+            .commit(batch)
+            .await
+            .map_err(|e| EngineError::log("saving a map run", e))?;
+        Ok(())
+    }
+
+    async fn update(&mut self, update: super::registry::MapRunUpdate) -> Result<(), EngineError> {
+        if let Some(max) = update.max_concurrency {
+            self.row.max_concurrency = resolve_concurrency(max);
+        }
+        if let Some(count) = update.tolerated_failure_count {
+            self.row.tolerated_failure_count = Some(count);
+        }
+        if let Some(p) = update.tolerated_failure_percentage {
+            self.row.tolerated_failure_percentage = Some(p);
+        }
+        self.window.settle(&mut self.row);
+        self.save().await
+    }
+}
+
+async fn open_store_reader(
+    stores: &shoal_readers::StoreRegistry,
+    json: &serde_json::Value,
+    checkpoint: Option<&shoal_readers::Checkpoint>,
+) -> Result<Box<dyn ItemReader>, StatesError> {
+    let spec: ReaderSpec = serde_json::from_value(json.clone()).map_err(|e| {
+        StatesError::new(
+            shoal_readers::ITEM_READER_FAILED,
+            format!("ItemReader: {e}"),
+        )
+    })?;
+    let store = stores
+        .resolve(spec.source.bucket())
+        .map_err(|e| StatesError::new(shoal_readers::ITEM_READER_FAILED, e.to_string()))?;
+    open_reader(&spec, store, checkpoint, &ReaderOptions::new())
+        .await
+        .map_err(|e| reader_error(&e))
+}
+
+fn reader_error(error: &shoal_readers::ReaderError) -> StatesError {
+    let (name, cause) = error.step_functions_error();
+    StatesError::new(name, cause)
+}

@@ -1,0 +1,200 @@
+//! Checkpointed dispatch: read a batch of items, build the children's
+//! inputs (ItemSelector, ItemBatcher), and in ONE commit record every
+//! child's Start plus the map run row with the reader checkpoint after
+//! them; only then start the children.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use shoal_storage::{Seq, StreamId, WriteBatch};
+
+use super::coordinator::Run;
+use super::ids::child_id;
+use super::record::{encode_row, MAP_RUNS};
+use super::window::{PENDING, RUNNING};
+use crate::api::EngineError;
+use crate::asl::dataflow::{apply_template, with_map_item, DataFlowEnv, DataFlowOptions};
+use crate::asl::{SeededRandom, StatesError};
+use crate::interpreter::{self, Effect, ExecutionState, Input, StampedInput};
+use crate::runtime::executions;
+use crate::store::{self, TransitionRecord};
+
+/// Children created per dispatch commit at most.
+pub const DISPATCH_CHILDREN_MAX: usize = 1024;
+/// Items read per dispatch at most when batching has no count limit.
+const DISPATCH_ITEMS_MAX: usize = 4096;
+
+/// A child's input and how many items it carries.
+pub(crate) struct ChildInput {
+    pub input: Value,
+    pub items: u32,
+}
+
+impl Run {
+    /// Reads items for up to `slots` children, records them, starts up to
+    /// `slots` of them (the rest wait as pending). Returns how many started.
+    pub(crate) async fn dispatch(&mut self, slots: usize) -> Result<usize, EngineError> {
+        let Some(reader) = self.reader.as_mut() else {
+            return Ok(0);
+        };
+        let children = slots.clamp(1, DISPATCH_CHILDREN_MAX);
+        let want = match &self.spec.batcher {
+            None => children,
+            Some(b) if b.max_items > 0 => {
+                children.saturating_mul(usize::try_from(b.max_items).unwrap_or(usize::MAX))
+            }
+            Some(_) => DISPATCH_ITEMS_MAX,
+        }
+        .min(DISPATCH_ITEMS_MAX.max(children));
+        let batch = match reader.next_batch(want).await {
+            Ok(batch) => batch,
+            Err(error) => {
+                let (name, cause) = error.step_functions_error();
+                self.fail(StatesError::new(name, cause));
+                return Ok(0);
+            }
+        };
+        let first_item = self.row.items_read;
+        let inputs = match self.child_inputs(first_item, batch.items) {
+            Ok(inputs) => inputs,
+            Err(error) => {
+                self.fail(error);
+                return Ok(0);
+            }
+        };
+        let mut log_batch = WriteBatch::new();
+        let mut created = Vec::with_capacity(inputs.len());
+        let mut items_read = first_item;
+        for child in inputs {
+            let index = self.row.next_child + created.len() as u64;
+            items_read += u64::from(child.items);
+            match self.create_child(index, &child.input, &mut log_batch) {
+                Ok(started) => created.push((started, child.items)),
+                Err(error) => {
+                    self.fail(error);
+                    return Ok(0);
+                }
+            }
+        }
+        self.row.items_read = items_read;
+        self.row.next_child += created.len() as u64;
+        self.row.checkpoint = Some(batch.checkpoint);
+        self.row.exhausted = batch.exhausted;
+        self.window.settle(&mut self.row);
+        let key = self.key.row_key();
+        log_batch.put(MAP_RUNS, key, encode_row(&self.row));
+        self.shared
+            .log
+            .commit(log_batch)
+            .await
+            .map_err(|e| EngineError::log("dispatching map run children", e))?;
+        if batch.exhausted {
+            self.reader = None;
+        }
+        let mut started = 0;
+        for ((state, effects), items) in created {
+            if started < slots {
+                self.window.push(RUNNING, items);
+                executions::spawn_driver(&self.shared, state, effects);
+                started += 1;
+            } else {
+                self.window.push(PENDING, items);
+            }
+        }
+        Ok(started)
+    }
+
+    /// The children for items `first..` (ItemSelector per item, then
+    /// ItemBatcher groups).
+    fn child_inputs(&self, first: u64, items: Vec<Value>) -> Result<Vec<ChildInput>, StatesError> {
+        let options = DataFlowOptions::new()
+            .with_payload_limit_bytes(self.shared.options.payload_limit_bytes);
+        let mut selected = Vec::with_capacity(items.len());
+        for (offset, item) in items.into_iter().enumerate() {
+            let index = first + offset as u64;
+            let value = match &self.selector {
+                None => item,
+                Some(selector) => {
+                    let context = with_map_item(&self.spec.context, index, &item);
+                    let mut random = SeededRandom::from_key(&format!("{}/{index}", self.row.arn));
+                    let mut env = DataFlowEnv {
+                        context: &context,
+                        random: &mut random,
+                        options: &options,
+                    };
+                    apply_template(selector, &self.spec.effective_input, &mut env)?
+                }
+            };
+            selected.push(value);
+        }
+        let Some(batcher) = &self.spec.batcher else {
+            return Ok(selected
+                .into_iter()
+                .map(|input| ChildInput { input, items: 1 })
+                .collect());
+        };
+        let mut out = Vec::new();
+        let mut group: Vec<Value> = Vec::new();
+        let mut group_bytes = 0u64;
+        let close = |group: &mut Vec<Value>, out: &mut Vec<ChildInput>| {
+            let items = std::mem::take(group);
+            let count = items.len() as u32;
+            let mut input = serde_json::Map::new();
+            if let Some(batch_input) = &batcher.batch_input {
+                input.insert("BatchInput".into(), batch_input.clone());
+            }
+            input.insert("Items".into(), Value::Array(items));
+            out.push(ChildInput {
+                input: Value::Object(input),
+                items: count,
+            });
+        };
+        for item in selected {
+            let bytes = item.to_string().len() as u64 + 1;
+            let full_by_count = batcher.max_items > 0 && group.len() as u64 >= batcher.max_items;
+            let full_by_bytes = batcher.max_bytes > 0 && group_bytes + bytes > batcher.max_bytes;
+            if !group.is_empty() && (full_by_count || full_by_bytes) {
+                close(&mut group, &mut out);
+                group_bytes = 0;
+            }
+            group_bytes += bytes;
+            group.push(item);
+        }
+        if !group.is_empty() {
+            close(&mut group, &mut out);
+        }
+        Ok(out)
+    }
+
+    /// Steps `Start` for child `index` and adds its record to `batch`.
+    fn create_child(
+        &self,
+        index: u64,
+        input: &Value,
+        batch: &mut WriteBatch,
+    ) -> Result<(ExecutionState, Vec<Effect>), StatesError> {
+        let id = child_id(self.row.run, index);
+        let stamped = StampedInput {
+            timestamp_ms: self.shared.clock.now_ms(),
+            seed: rand::random::<u64>(),
+            input: Input::Start {
+                execution: id,
+                name: id.to_string(),
+                definition_hash: self.row.processor_hash.clone(),
+                state_machine: self.row.child_state_machine.clone(),
+                input_json: input.to_string(),
+            },
+        };
+        let (state, output) =
+            interpreter::start(Arc::clone(&self.processor), &stamped, self.shared.options)
+                .map_err(|e| StatesError::runtime(format!("child {index} cannot start: {e}")))?;
+        let record = TransitionRecord {
+            input: stamped,
+            events: output.events,
+        };
+        let payload = store::encode_transition(&record)
+            .map_err(|e| StatesError::runtime(format!("child {index} cannot be recorded: {e}")))?;
+        batch.append(StreamId(id.0), Seq(1), store::TRANSITION_KIND, payload);
+        Ok((state, output.effects))
+    }
+}

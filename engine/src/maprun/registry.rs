@@ -1,0 +1,215 @@
+//! [`Registry`]: the engine's map runs in flight — how a finished child
+//! reaches its run, how an API call reaches a live run — plus the
+//! in-flight metrics and the options ([`MapRunOptions`]).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use shoal_readers::StoreRegistry;
+use tokio::sync::{mpsc, oneshot, Notify};
+
+use super::ids::split_child;
+use super::window::{ABORTED, FAILED, SUCCEEDED, TIMED_OUT};
+use crate::api::EngineError;
+use crate::history::ExecutionId;
+use crate::interpreter::Completion;
+
+/// MaxConcurrency of a DISTRIBUTED Map that sets none (or 0).
+pub const DEFAULT_MAX_CONCURRENCY: u32 = 10_000;
+/// Default bound on children in flight across every map run of an engine.
+pub const DEFAULT_GLOBAL_IN_FLIGHT: usize = 20_000;
+
+/// Options of map runs, given to [`crate::EngineBuilder::map_run_options`].
+#[derive(Debug, Clone)]
+pub struct MapRunOptions {
+    pub(crate) stores: Arc<StoreRegistry>,
+    pub(crate) global_in_flight: usize,
+}
+
+impl Default for MapRunOptions {
+    fn default() -> Self {
+        MapRunOptions {
+            stores: Arc::new(StoreRegistry::new()),
+            global_in_flight: DEFAULT_GLOBAL_IN_FLIGHT,
+        }
+    }
+}
+
+impl MapRunOptions {
+    /// Default options: no stores, [`DEFAULT_GLOBAL_IN_FLIGHT`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The stores an ItemReader's or ResultWriter's `Bucket` names.
+    pub fn with_stores(mut self, stores: StoreRegistry) -> Self {
+        self.stores = Arc::new(stores);
+        self
+    }
+
+    /// At most this many children in flight across all map runs (at least 1).
+    pub fn with_global_in_flight(mut self, children: usize) -> Self {
+        self.global_in_flight = children.max(1);
+        self
+    }
+}
+
+/// A live map run's changes: [`crate::Engine::update_map_run`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MapRunUpdate {
+    /// New MaxConcurrency (0 = the default, 10,000).
+    pub max_concurrency: Option<u32>,
+    /// New ToleratedFailureCount.
+    pub tolerated_failure_count: Option<u64>,
+    /// New ToleratedFailurePercentage (0 to 100).
+    pub tolerated_failure_percentage: Option<f64>,
+}
+
+/// Children in flight and map runs open, now and at the peak.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MapRunMetrics {
+    /// Children started and not ended, across map runs.
+    pub in_flight: usize,
+    /// The largest `in_flight` seen since the engine started.
+    pub peak_in_flight: usize,
+    /// Map runs whose coordinator is running.
+    pub open_map_runs: usize,
+}
+
+/// What a run's coordinator is told.
+pub(crate) enum RunEvent {
+    /// Child `index` ended with a status of [`super::window`].
+    ChildDone { index: u64, status: u8 },
+    /// `update_map_run`; answered once the change is durable.
+    Update {
+        update: MapRunUpdate,
+        ack: oneshot::Sender<Result<(), EngineError>>,
+    },
+    /// The parent was stopped.
+    Stop,
+}
+
+/// The engine's live map runs.
+pub(crate) struct Registry {
+    pub options: MapRunOptions,
+    /// By run number.
+    runs: Mutex<HashMap<u64, mpsc::UnboundedSender<RunEvent>>>,
+    /// Run numbers by ARN, for API calls.
+    arns: Mutex<HashMap<String, u64>>,
+    /// Serialises run-number allocation.
+    pub creating: tokio::sync::Mutex<()>,
+    in_flight: AtomicUsize,
+    peak: AtomicUsize,
+    /// Notified when a child ends (a global slot may be free).
+    pub slot_freed: Notify,
+}
+
+impl Registry {
+    pub(crate) fn new(options: MapRunOptions) -> Registry {
+        Registry {
+            options,
+            runs: Mutex::new(HashMap::new()),
+            arns: Mutex::new(HashMap::new()),
+            creating: tokio::sync::Mutex::new(()),
+            in_flight: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+            slot_freed: Notify::new(),
+        }
+    }
+
+    /// Reserves the ARN before the run number is known (creation).
+    pub(crate) fn claim(&self, arn: &str) -> bool {
+        let mut arns = self.arns.lock();
+        if arns.contains_key(arn) {
+            return false;
+        }
+        arns.insert(arn.to_string(), u64::MAX);
+        true
+    }
+
+    /// Attaches the run number to a claimed ARN.
+    pub(crate) fn attach(&self, arn: &str, run: u64, sender: mpsc::UnboundedSender<RunEvent>) {
+        self.arns.lock().insert(arn.to_string(), run);
+        self.runs.lock().insert(run, sender);
+    }
+
+    /// The coordinator of `arn` ended.
+    pub(crate) fn close(&self, arn: &str) {
+        if let Some(run) = self.arns.lock().remove(arn) {
+            self.runs.lock().remove(&run);
+        }
+    }
+
+    /// Sends `event` to the live run `arn`; false if it is not live.
+    pub(crate) fn send(&self, arn: &str, event: RunEvent) -> bool {
+        let Some(run) = self.arns.lock().get(arn).copied() else {
+            return false;
+        };
+        match self.runs.lock().get(&run) {
+            Some(sender) => sender.send(event).is_ok(),
+            None => false,
+        }
+    }
+
+    /// The parent of `arn` was stopped.
+    pub(crate) fn stop(&self, arn: &str) {
+        self.send(arn, RunEvent::Stop);
+    }
+
+    /// A child execution ended durably: tell its run.
+    pub(crate) fn child_done(&self, id: ExecutionId, completion: &Completion) {
+        let Some((run, index)) = split_child(id) else {
+            return;
+        };
+        let status = match completion {
+            Completion::Succeeded(_) => SUCCEEDED,
+            Completion::Failed { .. } => FAILED,
+            Completion::TimedOut => TIMED_OUT,
+            Completion::Aborted { .. } => ABORTED,
+        };
+        if let Some(sender) = self.runs.lock().get(&run) {
+            let _ = sender.send(RunEvent::ChildDone { index, status });
+        }
+    }
+
+    /// Reserves up to `want` global in-flight slots and returns how many it
+    /// got; each is given back by [`Registry::finished`].
+    pub(crate) fn reserve(&self, want: usize) -> usize {
+        let bound = self.options.global_in_flight;
+        let mut current = self.in_flight.load(Ordering::SeqCst);
+        loop {
+            let take = want.min(bound.saturating_sub(current));
+            if take == 0 {
+                return 0;
+            }
+            match self.in_flight.compare_exchange(
+                current,
+                current + take,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => {
+                    self.peak.fetch_max(current + take, Ordering::SeqCst);
+                    return take;
+                }
+                Err(now) => current = now,
+            }
+        }
+    }
+
+    /// Counts `count` children ended (or abandoned at shutdown).
+    pub(crate) fn finished(&self, count: usize) {
+        self.in_flight.fetch_sub(count, Ordering::SeqCst);
+        self.slot_freed.notify_waiters();
+    }
+
+    pub(crate) fn metrics(&self) -> MapRunMetrics {
+        MapRunMetrics {
+            in_flight: self.in_flight.load(Ordering::SeqCst),
+            peak_in_flight: self.peak.load(Ordering::SeqCst),
+            open_map_runs: self.arns.lock().len(),
+        }
+    }
+}

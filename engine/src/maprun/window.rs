@@ -1,0 +1,166 @@
+//! [`Window`]: the children of a map run from its watermark on, one byte of
+//! status and the item count each, plus live counters. Children below the
+//! watermark are only counters (in the row), so memory follows the span of
+//! unfinished children, not the item count.
+
+use std::collections::VecDeque;
+
+use super::record::{Ended, MapRunRow};
+
+/// Created, not started (waits for a concurrency slot).
+pub(crate) const PENDING: u8 = 0;
+/// Started, not ended.
+pub(crate) const RUNNING: u8 = 1;
+/// Ended: succeeded.
+pub(crate) const SUCCEEDED: u8 = 2;
+/// Ended: failed.
+pub(crate) const FAILED: u8 = 3;
+/// Ended: timed out.
+pub(crate) const TIMED_OUT: u8 = 4;
+/// Ended: aborted.
+pub(crate) const ABORTED: u8 = 5;
+
+#[derive(Debug, Default)]
+pub(crate) struct Window {
+    /// Index of the first child in `slots` (the row's watermark).
+    base: u64,
+    /// (status, items) per child from `base`.
+    slots: VecDeque<(u8, u32)>,
+    /// Every child (settled or not) that ended, by outcome.
+    pub ended: Ended,
+    /// Their items.
+    pub ended_items: Ended,
+    /// Children started and not ended.
+    pub running: u64,
+    /// Children created and not started, oldest first.
+    pub pending: VecDeque<u64>,
+}
+
+impl Window {
+    /// An empty window above the row's watermark, counting what it settled.
+    pub(crate) fn after(row: &MapRunRow) -> Window {
+        Window {
+            base: row.watermark,
+            ended: row.settled,
+            ended_items: row.settled_items,
+            ..Window::default()
+        }
+    }
+
+    /// Index of the next child to add.
+    pub(crate) fn next_index(&self) -> u64 {
+        self.base + self.slots.len() as u64
+    }
+
+    /// Adds the next child with `status` and `items` items.
+    pub(crate) fn push(&mut self, status: u8, items: u32) {
+        let index = self.next_index();
+        self.slots.push_back((status, items));
+        match status {
+            PENDING => self.pending.push_back(index),
+            RUNNING => self.running += 1,
+            _ => {
+                self.ended.add(status, 1);
+                self.ended_items.add(status, u64::from(items));
+            }
+        }
+    }
+
+    /// The status of child `index`, if it is in the window.
+    #[cfg(test)]
+    pub(crate) fn status(&self, index: u64) -> Option<u8> {
+        let offset = usize::try_from(index.checked_sub(self.base)?).ok()?;
+        self.slots.get(offset).map(|slot| slot.0)
+    }
+
+    /// A pending child (already taken off `pending`) was started.
+    pub(crate) fn started(&mut self, index: u64) {
+        if self.set(index, RUNNING) == Some(PENDING) {
+            self.running += 1;
+        }
+    }
+
+    /// Child `index` ended with `status`; false if it was not running or
+    /// pending (a duplicate report).
+    pub(crate) fn ended(&mut self, index: u64, status: u8) -> bool {
+        let items = self.items(index);
+        match self.set(index, status) {
+            Some(RUNNING) => self.running = self.running.saturating_sub(1),
+            Some(PENDING) => self.pending.retain(|&i| i != index),
+            Some(old) => {
+                // Already ended: keep the first outcome.
+                self.set(index, old);
+                return false;
+            }
+            None => return false,
+        }
+        self.ended.add(status, 1);
+        self.ended_items.add(status, u64::from(items));
+        true
+    }
+
+    /// Moves the ended prefix below a new watermark into the row's settled
+    /// counters.
+    pub(crate) fn settle(&mut self, row: &mut MapRunRow) {
+        while let Some(&(status, items)) = self.slots.front() {
+            if status == PENDING || status == RUNNING {
+                break;
+            }
+            row.settled.add(status, 1);
+            row.settled_items.add(status, u64::from(items));
+            self.slots.pop_front();
+            self.base += 1;
+        }
+        row.watermark = self.base;
+    }
+
+    /// Indexes of the running children.
+    pub(crate) fn running_indexes(&self) -> Vec<u64> {
+        self.indexes_with(RUNNING)
+    }
+
+    fn indexes_with(&self, wanted: u8) -> Vec<u64> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, slot)| slot.0 == wanted)
+            .map(|(offset, _)| self.base + offset as u64)
+            .collect()
+    }
+
+    fn items(&self, index: u64) -> u32 {
+        let offset = index.saturating_sub(self.base) as usize;
+        self.slots.get(offset).map_or(0, |slot| slot.1)
+    }
+
+    fn set(&mut self, index: u64, status: u8) -> Option<u8> {
+        let offset = usize::try_from(index.checked_sub(self.base)?).ok()?;
+        let slot = self.slots.get_mut(offset)?;
+        Some(std::mem::replace(&mut slot.0, status))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_watermark_moves_over_the_ended_prefix_only() {
+        let mut window = Window::default();
+        window.push(RUNNING, 1);
+        window.push(RUNNING, 2);
+        window.push(PENDING, 1);
+        assert_eq!(window.running, 2);
+        assert!(window.ended(1, FAILED));
+        assert!(!window.ended(1, SUCCEEDED), "a second report is ignored");
+        assert_eq!(window.ended.failed, 1);
+        assert_eq!(window.ended_items.failed, 2);
+        assert!(window.ended(0, SUCCEEDED));
+        assert_eq!(window.pending.pop_front(), Some(2));
+        window.started(2);
+        assert_eq!(window.running, 1);
+        assert!(window.pending.is_empty());
+        assert_eq!(window.status(2), Some(RUNNING));
+        assert_eq!(window.running_indexes(), vec![2]);
+    }
+}
