@@ -1,0 +1,107 @@
+//! Map runs reading through shoal-readers (a JSONL file on a local store,
+//! a JSON array in a memory store) and `update_map_run` applied live.
+
+#![allow(clippy::unwrap_used)]
+
+mod maprun_support;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use maprun_support::{engine_with, handlers, items, map_definition, run};
+use serde_json::{json, Value};
+use shoal_engine::maprun::{MapRunOptions, MapRunStatus, MapRunUpdate};
+use shoal_engine::ExecutionStatus;
+use shoal_readers::{Store, StoreRegistry};
+use shoal_storage::MemoryLog;
+
+#[tokio::test]
+async fn a_jsonl_file_on_a_local_store_feeds_the_map_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: String = (0..250).map(|i| format!("{{\"v\":{i}}}\n")).collect();
+    std::fs::write(dir.path().join("items.jsonl"), lines).unwrap();
+    let mut stores = StoreRegistry::new();
+    stores.insert("data", Store::local("data", dir.path()).unwrap());
+    let (handlers, _gauge) = handlers();
+    let log = MemoryLog::new();
+    let engine = engine_with(&log, handlers, MapRunOptions::new().with_stores(stores)).await;
+    let definition = map_definition(json!({
+        "MaxConcurrency": 7,
+        "ItemReader": {
+            "Resource": "arn:aws:states:::s3:getObject",
+            "ReaderConfig": {"InputType": "JSONL"},
+            "Parameters": {"Bucket": "data", "Key.$": "$.key"}
+        }
+    }));
+    let id = run(&engine, &definition, json!({"key": "items.jsonl"})).await;
+    let done = engine.describe_execution(id).unwrap();
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    assert_eq!(done.output, Some(Value::Array((0..250).map(|i| json!(i)).collect())));
+    engine.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_missing_bucket_or_object_fails_with_item_reader_failed() {
+    let mut stores = StoreRegistry::new();
+    let store = Store::memory("mem");
+    store.put("list.json", Bytes::from("[1,2,3]")).await.unwrap();
+    stores.insert("mem", store);
+    let (handlers, _gauge) = handlers();
+    let log = MemoryLog::new();
+    let engine = engine_with(&log, handlers, MapRunOptions::new().with_stores(stores)).await;
+    let reader = |bucket: &str, key: &str| {
+        map_definition(json!({
+            "ItemSelector": {"v.$": "$$.Map.Item.Value"},
+            "ItemReader": {
+                "Resource": "arn:aws:states:::s3:getObject",
+                "ReaderConfig": {"InputType": "JSON"},
+                "Parameters": {"Bucket": bucket, "Key": key}
+            }
+        }))
+    };
+    let id = run(&engine, &reader("mem", "list.json"), json!({})).await;
+    assert_eq!(engine.describe_execution(id).unwrap().output, Some(json!([1, 2, 3])));
+    for (bucket, key) in [("nowhere", "list.json"), ("mem", "absent.json")] {
+        let id = run(&engine, &reader(bucket, key), json!({})).await;
+        let done = engine.describe_execution(id).unwrap();
+        assert_eq!(done.status, ExecutionStatus::Failed);
+        assert_eq!(done.error.as_deref(), Some("States.ItemReaderFailed"), "{done:?}");
+    }
+    engine.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn update_map_run_raises_max_concurrency_while_it_runs() {
+    let (handlers, gauge) = handlers();
+    let log = MemoryLog::new();
+    let engine = engine_with(&log, handlers, MapRunOptions::new()).await;
+    let definition = map_definition(json!({"MaxConcurrency": 5}));
+    engine
+        .register_state_machine("sm", &definition.to_string())
+        .await
+        .unwrap();
+    let id = engine.start_execution("sm", None, items(200, 1_000)).await.unwrap();
+    while engine.map_run_metrics().in_flight < 5 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert_eq!(gauge.peak(), 5, "MaxConcurrency 5 before the update");
+    let arn = engine.list_map_runs(id).unwrap().pop().unwrap();
+    let update = MapRunUpdate {
+        max_concurrency: Some(30),
+        tolerated_failure_count: Some(1),
+        ..MapRunUpdate::default()
+    };
+    engine.update_map_run(&arn, update).await.unwrap();
+    let described = engine.describe_map_run(&arn).unwrap();
+    assert_eq!(described.max_concurrency, 30);
+    assert_eq!(described.tolerated_failure_count, Some(1));
+    engine.wait_for_completion(id).await.unwrap();
+    assert_eq!(gauge.peak(), 30);
+    assert_eq!(engine.map_run_metrics().peak_in_flight, 30);
+    let described = engine.describe_map_run(&arn).unwrap();
+    assert_eq!(described.status, MapRunStatus::Succeeded);
+    let late = engine.update_map_run(&arn, MapRunUpdate::default()).await;
+    assert!(late.is_err(), "an ended map run cannot be updated");
+    engine.shutdown().await;
+}
