@@ -1,0 +1,134 @@
+//! Waiting for executions: the live progress line (stderr) and Ctrl-C.
+//!
+//! 1. Every [`TICK`] the line is redrawn from the engine: executions done,
+//!    the transitions recorded so far and their rate.
+//! 2. The first SIGINT (Ctrl-C) or SIGTERM stops the engine cleanly:
+//!    commits in flight finish, task attempts are cancelled (their
+//!    programs killed), and the command exits with 130 after saying how to
+//!    continue. Nothing recorded is lost; `shoal resume` re-runs the
+//!    cancelled attempts.
+//! 3. A second SIGINT during that stop exits at once with 130. The log's
+//!    acknowledged transitions are already durable, so `shoal resume`
+//!    continues from them just as it would after a crash.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use shoal_engine::api::ExecutionDescription;
+use shoal_engine::{Engine, ExecutionId};
+use shoal_storage::StreamId;
+use tokio::signal::unix::{signal, SignalKind};
+
+use super::error::{CliError, EXIT_INTERRUPTED};
+
+/// How often the progress line is redrawn.
+const TICK: Duration = Duration::from_millis(200);
+/// Beyond this many executions the line does not sum their transitions.
+const COUNTED_EXECUTIONS_MAX: usize = 64;
+
+/// The progress line: hidden when stderr is not a terminal or output is JSON.
+pub struct Progress {
+    bar: ProgressBar,
+    started: Instant,
+}
+
+impl Progress {
+    /// A spinner on stderr, or a hidden one.
+    pub fn new(visible: bool) -> Progress {
+        let target = if visible && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(None, target);
+        if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}") {
+            bar.set_style(style);
+        }
+        Progress {
+            bar,
+            started: Instant::now(),
+        }
+    }
+
+    fn update(&self, engine: &Engine, ids: &[ExecutionId], done: usize) {
+        let mut text = format!("{done}/{} executions done", ids.len());
+        if ids.len() <= COUNTED_EXECUTIONS_MAX {
+            let transitions: u64 = ids
+                .iter()
+                .filter_map(|id| engine.log().last_seq(StreamId(id.0)).ok().flatten())
+                .map(|seq| seq.0)
+                .sum();
+            let seconds = self.started.elapsed().as_secs_f64().max(0.001);
+            text.push_str(&format!(
+                " · {transitions} transitions · {:.0}/s",
+                transitions as f64 / seconds
+            ));
+        }
+        self.bar.set_message(text);
+        self.bar.tick();
+    }
+
+    /// Prints a line above the progress line (stderr).
+    pub fn println(&self, text: &str) {
+        if self.bar.is_hidden() {
+            eprintln!("{text}");
+        } else {
+            self.bar.println(text);
+        }
+    }
+}
+
+/// Waits until every execution in `ids` ended, drawing `progress`; on
+/// Ctrl-C stops the engine as the module doc says and returns `Interrupted`.
+pub async fn wait_all(
+    engine: &Engine,
+    ids: &[ExecutionId],
+    progress: &Progress,
+    data_dir: &Path,
+) -> Result<Vec<ExecutionDescription>, CliError> {
+    let mut interrupt = signal(SignalKind::interrupt())
+        .map_err(|e| CliError::Storage(format!("cannot listen for Ctrl-C: {e}")))?;
+    let mut terminate = signal(SignalKind::terminate())
+        .map_err(|e| CliError::Storage(format!("cannot listen for SIGTERM: {e}")))?;
+    let done = AtomicUsize::new(0);
+    let all = async {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(engine.wait_for_completion(*id).await?);
+            done.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok::<_, CliError>(out)
+    };
+    tokio::pin!(all);
+    let mut tick = tokio::time::interval(TICK);
+    loop {
+        tokio::select! {
+            result = &mut all => {
+                progress.bar.finish_and_clear();
+                return result;
+            }
+            _ = tick.tick() => progress.update(engine, ids, done.load(Ordering::Relaxed)),
+            _ = interrupt.recv() => break,
+            _ = terminate.recv() => break,
+        }
+    }
+    progress.println(
+        "stopping cleanly (in-flight work is recorded); press Ctrl-C again to exit at once",
+    );
+    let data_dir_text = data_dir.display().to_string();
+    tokio::spawn(async move {
+        if interrupt.recv().await.is_some() {
+            eprintln!("exiting at once; continue with: shoal resume --data-dir {data_dir_text}");
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+    });
+    engine.shutdown().await;
+    progress.bar.finish_and_clear();
+    eprintln!(
+        "stopped; nothing recorded is lost. Continue with: shoal resume --data-dir {}",
+        data_dir.display()
+    );
+    Err(CliError::Interrupted)
+}

@@ -1,0 +1,39 @@
+//! `shoal stop`: abort a running execution.
+//!
+//! The log belongs to one process at a time, so this stops executions of a
+//! data directory no other `shoal` process has open (one left by a crash or
+//! a Ctrl-C). Opening the engine resumes the unfinished executions; they
+//! pause again when the command ends, and `shoal resume` continues them.
+
+use std::path::Path;
+
+use super::error::CliError;
+use super::inspect::Inspector;
+use super::inspect_commands::print_description;
+use super::open;
+
+/// `shoal stop EXEC [--error E] [--cause C]`.
+pub async fn stop(
+    data_dir: &Path,
+    exec: &str,
+    error: &str,
+    cause: &str,
+    json: bool,
+) -> Result<(), CliError> {
+    open::open_log(data_dir, false)?;
+    let engine = open::engine(data_dir, &[]).await?;
+    let stopped = async {
+        let id = Inspector::from_log(engine.log().clone()).resolve(exec)?;
+        engine.stop_execution(id, error, cause).await?;
+        Ok::<_, CliError>(engine.describe_execution(id)?)
+    }
+    .await;
+    engine.shutdown().await;
+    let description = stopped?;
+    if json {
+        print_description(&description, true);
+    } else {
+        eprintln!("stopped {} ({})", description.name, description.id);
+    }
+    Ok(())
+}
