@@ -1,0 +1,10 @@
+//! Tests of the `shoal` binary: each runs the real executable on a fresh
+//! temporary data directory and checks its stdout, stderr and exit code.
+
+#![allow(clippy::unwrap_used)]
+
+mod command_runner;
+mod crash;
+mod inspect;
+mod support;
+mod validate;
