@@ -47,7 +47,9 @@ pub enum ReaderError {
     },
     /// A listed key cannot be represented as an object_store `Path` (an empty, `.` or `..`
     /// segment, or a control character), so it can neither be yielded faithfully nor read.
-    #[error("listing {store}:{prefix}: key {key:?} cannot be represented as an object path ({detail})")]
+    #[error(
+        "listing {store}:{prefix}: key {key:?} cannot be represented as an object path ({detail})"
+    )]
     UnrepresentableKey {
         /// The store name.
         store: String,

@@ -55,8 +55,8 @@ mod writer;
 
 pub use checkpoint::{Checkpoint, FilePosition, Position};
 pub use error::{
-    ReaderError, StoreError, WriterError, DUPLICATE_HEADERS_CAUSE, ITEM_READER_FAILED, NON_ITERABLE_CAUSE,
-    RESULT_WRITER_FAILED,
+    ReaderError, StoreError, WriterError, DUPLICATE_HEADERS_CAUSE, ITEM_READER_FAILED,
+    NON_ITERABLE_CAUSE, RESULT_WRITER_FAILED,
 };
 pub use open::{open_reader, ReaderOptions, DEFAULT_LIST_PAGE_SIZE, DEFAULT_RECORD_CAP_BYTES};
 pub use reader::{Batch, ItemReader, MAX_ITEMS_LIMIT};
@@ -64,5 +64,10 @@ pub use source::inline::InlineArray;
 pub use source::inventory::MANIFEST_LIMIT_BYTES;
 pub use source::listing::UnrepresentableKeys;
 pub use spec::{CsvFormat, FileFormat, ReaderSpec, SourceSpec, GET_OBJECT, LIST_OBJECTS_V2};
-pub use store::{open_url, ListPage, ListedObject, PageRequest, S3Options, Store, StoreRegistry, StoreUrl};
-pub use writer::{Outcome, OutputType, ResultRecord, ResultWriter, Transformation, WriterConfig, WriterOptions, DEFAULT_FILE_BYTES_MAX};
+pub use store::{
+    open_url, ListPage, ListedObject, PageRequest, S3Options, Store, StoreRegistry, StoreUrl,
+};
+pub use writer::{
+    Outcome, OutputType, ResultRecord, ResultWriter, Transformation, WriterConfig, WriterOptions,
+    DEFAULT_FILE_BYTES_MAX,
+};

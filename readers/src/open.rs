@@ -69,7 +69,11 @@ pub async fn open_reader(
     let checkpoint = checkpoint.unwrap_or(&start);
     let items_read = checkpoint.items_read;
     let mismatch = || ReaderError::Checkpoint {
-        message: format!("{:?} does not fit a {} reader", checkpoint.position, kind(&spec.source)),
+        message: format!(
+            "{:?} does not fit a {} reader",
+            checkpoint.position,
+            kind(&spec.source)
+        ),
     };
     let cap = options.record_cap_bytes;
     let inner: Box<dyn ItemReader> = match (&spec.source, &checkpoint.position) {
@@ -77,10 +81,22 @@ pub async fn open_reader(
         (SourceSpec::Listing { prefix, .. }, position) => {
             let resume = match position {
                 Position::Start => None,
-                Position::Listing { request, max_keys, index } => Some((request.clone(), *max_keys, *index)),
+                Position::Listing {
+                    request,
+                    max_keys,
+                    index,
+                } => Some((request.clone(), *max_keys, *index)),
                 _ => return Err(mismatch()),
             };
-            let reader = ListingReader::open(store, prefix.clone(), options.list_page_size, options.unrepresentable_keys, resume, items_read).await?;
+            let reader = ListingReader::open(
+                store,
+                prefix.clone(),
+                options.list_page_size,
+                options.unrepresentable_keys,
+                resume,
+                items_read,
+            )
+            .await?;
             Box::new(reader)
         }
         (SourceSpec::File { key, format, .. }, position) => {
@@ -94,7 +110,11 @@ pub async fn open_reader(
         (SourceSpec::Inventory { key, .. }, position) => {
             let resume = match position {
                 Position::Start => None,
-                Position::Inventory { manifest_md5, file_index, file } => Some((manifest_md5.clone(), *file_index, *file)),
+                Position::Inventory {
+                    manifest_md5,
+                    file_index,
+                    file,
+                } => Some((manifest_md5.clone(), *file_index, *file)),
                 _ => return Err(mismatch()),
             };
             Box::new(InventoryReader::open(store, key, resume, items_read, cap).await?)

@@ -49,7 +49,11 @@ pub(crate) struct Limited {
 
 impl Limited {
     pub(crate) fn new(inner: Box<dyn ItemReader>, max_items: u64, items_read: u64) -> Self {
-        let limit = if max_items == 0 { MAX_ITEMS_LIMIT } else { max_items.min(MAX_ITEMS_LIMIT) };
+        let limit = if max_items == 0 {
+            MAX_ITEMS_LIMIT
+        } else {
+            max_items.min(MAX_ITEMS_LIMIT)
+        };
         Self {
             inner,
             limit,

@@ -66,7 +66,9 @@ impl SourceSpec {
     /// The store name the engine resolves through the registry.
     pub fn bucket(&self) -> &str {
         match self {
-            Self::Listing { bucket, .. } | Self::File { bucket, .. } | Self::Inventory { bucket, .. } => bucket,
+            Self::Listing { bucket, .. }
+            | Self::File { bucket, .. }
+            | Self::Inventory { bucket, .. } => bucket,
         }
     }
 }
@@ -107,12 +109,25 @@ impl TryFrom<Value> for ReaderSpec {
                 return Err(ReaderError::spec(field, "unknown ItemReader field"));
             }
         }
-        let resource = reader.get("Resource").and_then(Value::as_str).ok_or_else(|| ReaderError::spec("Resource", "required string"))?;
+        let resource = reader
+            .get("Resource")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ReaderError::spec("Resource", "required string"))?;
         let (params_field, params) = match (reader.get("Parameters"), reader.get("Arguments")) {
             (Some(Value::Object(p)), None) => ("Parameters", p.clone()),
             (None, Some(Value::Object(p))) => ("Arguments", p.clone()),
-            (None, None) => return Err(ReaderError::spec("Parameters", "required (Bucket and Key or Prefix)")),
-            _ => return Err(ReaderError::spec("Parameters", "must be one object (Parameters or Arguments, not both)")),
+            (None, None) => {
+                return Err(ReaderError::spec(
+                    "Parameters",
+                    "required (Bucket and Key or Prefix)",
+                ))
+            }
+            _ => {
+                return Err(ReaderError::spec(
+                    "Parameters",
+                    "must be one object (Parameters or Arguments, not both)",
+                ))
+            }
         };
         let config = match reader.get("ReaderConfig") {
             None => Map::new(),
@@ -120,17 +135,31 @@ impl TryFrom<Value> for ReaderSpec {
             Some(_) => return Err(ReaderError::spec("ReaderConfig", "must be an object")),
         };
         let config = Config::parse(config)?;
-        let bucket = string_param(&params, params_field, "Bucket")?.ok_or_else(|| ReaderError::spec(&format!("{params_field}.Bucket"), "required"))?;
+        let bucket = string_param(&params, params_field, "Bucket")?
+            .ok_or_else(|| ReaderError::spec(&format!("{params_field}.Bucket"), "required"))?;
         if params.contains_key("VersionId") {
-            return Err(ReaderError::spec(&format!("{params_field}.VersionId"), "object versions are not supported"));
+            return Err(ReaderError::spec(
+                &format!("{params_field}.VersionId"),
+                "object versions are not supported",
+            ));
         }
         let source = match resource {
-            LIST_OBJECTS_V2 => config.listing(bucket, string_param(&params, params_field, "Prefix")?.unwrap_or_default())?,
+            LIST_OBJECTS_V2 => config.listing(
+                bucket,
+                string_param(&params, params_field, "Prefix")?.unwrap_or_default(),
+            )?,
             GET_OBJECT => {
-                let key = string_param(&params, params_field, "Key")?.ok_or_else(|| ReaderError::spec(&format!("{params_field}.Key"), "required for s3:getObject"))?;
+                let key = string_param(&params, params_field, "Key")?.ok_or_else(|| {
+                    ReaderError::spec(&format!("{params_field}.Key"), "required for s3:getObject")
+                })?;
                 config.object(bucket, key)?
             }
-            other => return Err(ReaderError::spec("Resource", format!("{other:?} is not {LIST_OBJECTS_V2} or {GET_OBJECT}"))),
+            other => {
+                return Err(ReaderError::spec(
+                    "Resource",
+                    format!("{other:?} is not {LIST_OBJECTS_V2} or {GET_OBJECT}"),
+                ))
+            }
         };
         Ok(Self {
             source,
@@ -139,11 +168,18 @@ impl TryFrom<Value> for ReaderSpec {
     }
 }
 
-fn string_param(params: &Map<String, Value>, field: &str, name: &str) -> Result<Option<String>, ReaderError> {
+fn string_param(
+    params: &Map<String, Value>,
+    field: &str,
+    name: &str,
+) -> Result<Option<String>, ReaderError> {
     match params.get(name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(ReaderError::spec(&format!("{field}.{name}"), "must be a string")),
+        Some(_) => Err(ReaderError::spec(
+            &format!("{field}.{name}"),
+            "must be a string",
+        )),
     }
 }
 
@@ -165,7 +201,10 @@ impl Config {
             match config.remove(name) {
                 None => Ok(None),
                 Some(Value::String(s)) => Ok(Some(s)),
-                Some(_) => Err(ReaderError::spec(&format!("ReaderConfig.{name}"), "must be a string")),
+                Some(_) => Err(ReaderError::spec(
+                    &format!("ReaderConfig.{name}"),
+                    "must be a string",
+                )),
             }
         };
         let input_type = text("InputType")?;
@@ -176,31 +215,75 @@ impl Config {
         let transformation = text("Transformation")?;
         let headers = match config.remove("CSVHeaders") {
             None => None,
-            Some(value) => Some(serde_json::from_value::<Vec<String>>(value).map_err(|_| ReaderError::spec("ReaderConfig.CSVHeaders", "must be an array of strings"))?),
+            Some(value) => Some(serde_json::from_value::<Vec<String>>(value).map_err(|_| {
+                ReaderError::spec("ReaderConfig.CSVHeaders", "must be an array of strings")
+            })?),
         };
         let max_items = match config.remove("MaxItems") {
             None => 0,
             Some(Value::Number(n)) => match (n.as_u64(), n.as_i64()) {
                 (Some(v), _) if v <= MAX_ITEMS_LIMIT => v,
-                (Some(_), _) => return Err(ReaderError::spec("ReaderConfig.MaxItems", format!("must be at most {MAX_ITEMS_LIMIT}"))),
-                (None, Some(_)) => return Err(ReaderError::spec("ReaderConfig.MaxItems", "field MaxItems must be positive")),
-                (None, None) => return Err(ReaderError::spec("ReaderConfig.MaxItems", "must be an integer")),
+                (Some(_), _) => {
+                    return Err(ReaderError::spec(
+                        "ReaderConfig.MaxItems",
+                        format!("must be at most {MAX_ITEMS_LIMIT}"),
+                    ))
+                }
+                (None, Some(_)) => {
+                    return Err(ReaderError::spec(
+                        "ReaderConfig.MaxItems",
+                        "field MaxItems must be positive",
+                    ))
+                }
+                (None, None) => {
+                    return Err(ReaderError::spec(
+                        "ReaderConfig.MaxItems",
+                        "must be an integer",
+                    ))
+                }
             },
-            Some(_) => return Err(ReaderError::spec("ReaderConfig.MaxItems", "must be an integer")),
+            Some(_) => {
+                return Err(ReaderError::spec(
+                    "ReaderConfig.MaxItems",
+                    "must be an integer",
+                ))
+            }
         };
         if let Some(field) = config.keys().next() {
-            return Err(ReaderError::spec(&format!("ReaderConfig.{field}"), "unknown ReaderConfig field"));
+            return Err(ReaderError::spec(
+                &format!("ReaderConfig.{field}"),
+                "unknown ReaderConfig field",
+            ));
         }
-        Ok(Self { input_type, manifest_type, header_location, headers, delimiter, items_pointer, transformation, max_items })
+        Ok(Self {
+            input_type,
+            manifest_type,
+            header_location,
+            headers,
+            delimiter,
+            items_pointer,
+            transformation,
+            max_items,
+        })
     }
 
     fn listing(&self, bucket: String, prefix: String) -> Result<SourceSpec, ReaderError> {
         if let Some(t) = self.transformation.as_deref().filter(|t| *t != "NONE") {
-            return Err(ReaderError::spec("ReaderConfig.Transformation", format!("{t:?} is not supported (only NONE)")));
+            return Err(ReaderError::spec(
+                "ReaderConfig.Transformation",
+                format!("{t:?} is not supported (only NONE)"),
+            ));
         }
-        for (field, set) in [("InputType", self.input_type.is_some()), ("ManifestType", self.manifest_type.is_some()), ("ItemsPointer", self.items_pointer.is_some())] {
+        for (field, set) in [
+            ("InputType", self.input_type.is_some()),
+            ("ManifestType", self.manifest_type.is_some()),
+            ("ItemsPointer", self.items_pointer.is_some()),
+        ] {
             if set {
-                return Err(ReaderError::spec(&format!("ReaderConfig.{field}"), "not valid for s3:listObjectsV2 without LOAD_AND_FLATTEN"));
+                return Err(ReaderError::spec(
+                    &format!("ReaderConfig.{field}"),
+                    "not valid for s3:listObjectsV2 without LOAD_AND_FLATTEN",
+                ));
             }
         }
         self.reject_csv_fields("a listing")?;
@@ -209,34 +292,66 @@ impl Config {
 
     fn object(&self, bucket: String, key: String) -> Result<SourceSpec, ReaderError> {
         if let Some(t) = &self.transformation {
-            return Err(ReaderError::spec("ReaderConfig.Transformation", format!("{t:?} applies to s3:listObjectsV2 only")));
+            return Err(ReaderError::spec(
+                "ReaderConfig.Transformation",
+                format!("{t:?} applies to s3:listObjectsV2 only"),
+            ));
         }
         match (self.manifest_type.as_deref(), self.input_type.as_deref()) {
             (Some("S3_INVENTORY"), None) | (None, Some("MANIFEST")) => {
                 self.reject_csv_fields("an inventory manifest")?;
                 return Ok(SourceSpec::Inventory { bucket, key });
             }
-            (Some("S3_INVENTORY"), Some(_)) => return Err(ReaderError::spec("ReaderConfig.InputType", "must not be set with ManifestType S3_INVENTORY")),
-            (Some(other), _) => return Err(ReaderError::spec("ReaderConfig.ManifestType", format!("{other:?} is not supported (S3_INVENTORY)"))),
+            (Some("S3_INVENTORY"), Some(_)) => {
+                return Err(ReaderError::spec(
+                    "ReaderConfig.InputType",
+                    "must not be set with ManifestType S3_INVENTORY",
+                ))
+            }
+            (Some(other), _) => {
+                return Err(ReaderError::spec(
+                    "ReaderConfig.ManifestType",
+                    format!("{other:?} is not supported (S3_INVENTORY)"),
+                ))
+            }
             (None, _) => {}
         }
         let format = match self.input_type.as_deref().unwrap_or("JSON") {
             "JSON" => {
                 self.reject_csv_fields("JSON")?;
-                FileFormat::Json { items_pointer: self.items_pointer.clone().unwrap_or_default() }
+                FileFormat::Json {
+                    items_pointer: self.items_pointer.clone().unwrap_or_default(),
+                }
             }
             "JSONL" => {
                 self.reject_csv_fields("JSONL")?;
                 FileFormat::Jsonl
             }
             "CSV" => FileFormat::Csv(self.csv()?),
-            "PARQUET" => return Err(ReaderError::spec("ReaderConfig.InputType", "unsupported format PARQUET")),
-            other => return Err(ReaderError::spec("ReaderConfig.InputType", format!("{other:?} is not CSV, JSON, JSONL or MANIFEST"))),
+            "PARQUET" => {
+                return Err(ReaderError::spec(
+                    "ReaderConfig.InputType",
+                    "unsupported format PARQUET",
+                ))
+            }
+            other => {
+                return Err(ReaderError::spec(
+                    "ReaderConfig.InputType",
+                    format!("{other:?} is not CSV, JSON, JSONL or MANIFEST"),
+                ))
+            }
         };
         if self.items_pointer.is_some() && !matches!(format, FileFormat::Json { .. }) {
-            return Err(ReaderError::spec("ReaderConfig.ItemsPointer", "applies to InputType JSON only"));
+            return Err(ReaderError::spec(
+                "ReaderConfig.ItemsPointer",
+                "applies to InputType JSON only",
+            ));
         }
-        Ok(SourceSpec::File { bucket, key, format })
+        Ok(SourceSpec::File {
+            bucket,
+            key,
+            format,
+        })
     }
 
     fn csv(&self) -> Result<CsvFormat, ReaderError> {
@@ -246,22 +361,52 @@ impl Config {
             "SEMICOLON" => b';',
             "SPACE" => b' ',
             "TAB" => b'\t',
-            other => return Err(ReaderError::spec("ReaderConfig.CSVDelimiter", format!("{other:?} is not COMMA, PIPE, SEMICOLON, SPACE or TAB"))),
+            other => {
+                return Err(ReaderError::spec(
+                    "ReaderConfig.CSVDelimiter",
+                    format!("{other:?} is not COMMA, PIPE, SEMICOLON, SPACE or TAB"),
+                ))
+            }
         };
-        let headers = match (self.header_location.as_deref().unwrap_or("FIRST_ROW"), &self.headers) {
+        let headers = match (
+            self.header_location.as_deref().unwrap_or("FIRST_ROW"),
+            &self.headers,
+        ) {
             ("FIRST_ROW", None) => None,
-            ("FIRST_ROW", Some(_)) => return Err(ReaderError::spec("ReaderConfig.CSVHeaders", "only allowed with CSVHeaderLocation GIVEN")),
+            ("FIRST_ROW", Some(_)) => {
+                return Err(ReaderError::spec(
+                    "ReaderConfig.CSVHeaders",
+                    "only allowed with CSVHeaderLocation GIVEN",
+                ))
+            }
             ("GIVEN", Some(h)) if !h.is_empty() => Some(h.clone()),
-            ("GIVEN", _) => return Err(ReaderError::spec("ReaderConfig.CSVHeaders", "required (non-empty) with CSVHeaderLocation GIVEN")),
-            (other, _) => return Err(ReaderError::spec("ReaderConfig.CSVHeaderLocation", format!("{other:?} is not FIRST_ROW or GIVEN"))),
+            ("GIVEN", _) => {
+                return Err(ReaderError::spec(
+                    "ReaderConfig.CSVHeaders",
+                    "required (non-empty) with CSVHeaderLocation GIVEN",
+                ))
+            }
+            (other, _) => {
+                return Err(ReaderError::spec(
+                    "ReaderConfig.CSVHeaderLocation",
+                    format!("{other:?} is not FIRST_ROW or GIVEN"),
+                ))
+            }
         };
         Ok(CsvFormat { delimiter, headers })
     }
 
     fn reject_csv_fields(&self, what: &str) -> Result<(), ReaderError> {
-        for (field, set) in [("CSVHeaderLocation", self.header_location.is_some()), ("CSVHeaders", self.headers.is_some()), ("CSVDelimiter", self.delimiter.is_some())] {
+        for (field, set) in [
+            ("CSVHeaderLocation", self.header_location.is_some()),
+            ("CSVHeaders", self.headers.is_some()),
+            ("CSVDelimiter", self.delimiter.is_some()),
+        ] {
             if set {
-                return Err(ReaderError::spec(&format!("ReaderConfig.{field}"), format!("not valid for {what}")));
+                return Err(ReaderError::spec(
+                    &format!("ReaderConfig.{field}"),
+                    format!("not valid for {what}"),
+                ));
             }
         }
         Ok(())

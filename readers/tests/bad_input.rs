@@ -21,14 +21,22 @@ fn file(key: &str, body: impl Into<Vec<u8>>) -> (String, Vec<u8>) {
     (key.to_owned(), body.into())
 }
 
-fn inventory_case(mutate: impl Fn(&mut Value, &mut Vec<(String, Vec<u8>)>)) -> Vec<(String, Vec<u8>)> {
+fn inventory_case(
+    mutate: impl Fn(&mut Value, &mut Vec<(String, Vec<u8>)>),
+) -> Vec<(String, Vec<u8>)> {
     use md5::{Digest, Md5};
     let data = gzip(b"\"src\",\"a+b\",\"1\"\n");
-    let md5: String = Md5::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+    let md5: String = Md5::digest(&data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let mut manifest = json!({"fileFormat": "CSV", "fileSchema": "Bucket, Key, Size", "files": [{"key": "inv/data/1.csv.gz", "size": data.len(), "MD5checksum": md5}]});
     let mut files = vec![file("inv/data/1.csv.gz", data)];
     mutate(&mut manifest, &mut files);
-    files.push(file("inv/manifest.json", serde_json::to_vec(&manifest).unwrap()));
+    files.push(file(
+        "inv/manifest.json",
+        serde_json::to_vec(&manifest).unwrap(),
+    ));
     files
 }
 
@@ -39,35 +47,170 @@ fn cases() -> Vec<Case> {
     truncated_gzip.truncate(truncated_gzip.len() - 12);
     let inventory = object("inv/manifest.json", json!({"ManifestType": "S3_INVENTORY"}));
     vec![
-        Case { name: "jsonl malformed line", files: vec![file("x.jsonl", "{\"a\":1}\n{\"a\":}\n")], spec: object("x.jsonl", json!({"InputType": "JSONL"})), expected: "" },
-        Case { name: "jsonl malformed gzip line", files: vec![file("x.jsonl.gz", gzip(b"1\n2\n[\n"))], spec: object("x.jsonl.gz", json!({"InputType": "JSONL"})), expected: "" },
-        Case { name: "jsonl line over the cap", files: vec![file("x.jsonl", vec![b'1'; 5000])], spec: object("x.jsonl", json!({"InputType": "JSONL"})), expected: "" },
-        Case { name: "json root object", files: vec![file("x.json", "{\"a\":[1]}")], spec: object("x.json", json!({"InputType": "JSON"})), expected: "" },
-        Case { name: "json root string", files: vec![file("x.json", " \"abc\"")], spec: object("x.json", json!({"InputType": "JSON"})), expected: "" },
-        Case { name: "json pointer missing", files: vec![file("x.json", "{\"a\":[1]}")], spec: object("x.json", json!({"InputType": "JSON", "ItemsPointer": "/b"})), expected: "" },
-        Case { name: "json pointer at an object", files: vec![file("x.json", "{\"a\":{\"b\":1}}")], spec: object("x.json", json!({"InputType": "JSON", "ItemsPointer": "/a"})), expected: "" },
-        Case { name: "json truncated array", files: vec![file("x.json", "[1,\n2")], spec: object("x.json", json!({"InputType": "JSON"})), expected: "" },
-        Case { name: "json bad element", files: vec![file("x.json", "[1,\n{\"a\" 1}]")], spec: object("x.json", json!({"InputType": "JSON"})), expected: "" },
-        Case { name: "json missing comma", files: vec![file("x.json", "[1 2]")], spec: object("x.json", json!({"InputType": "JSON"})), expected: "" },
-        Case { name: "json trailing comma", files: vec![file("x.json", "[1,]")], spec: object("x.json", json!({"InputType": "JSON"})), expected: "" },
-        Case { name: "json empty object", files: vec![file("x.json", "")], spec: object("x.json", json!({"InputType": "JSON"})), expected: "" },
-        Case { name: "csv duplicate first-row headers", files: vec![file("x.csv", "a,b,a\n1,2,3\n")], spec: object("x.csv", json!({"InputType": "CSV"})), expected: "" },
-        Case { name: "csv duplicate given headers", files: vec![file("x.csv", "1,2\n")], spec: object("x.csv", json!({"InputType": "CSV", "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["h", "h"]})), expected: "" },
-        Case { name: "csv unclosed quote hits the record cap", files: vec![file("x.csv", unclosed)], spec: object("x.csv", json!({"InputType": "CSV"})), expected: "" },
-        Case { name: "csv field not utf-8", files: vec![file("x.csv", b"a\nok\n\xff\xfe\n".to_vec())], spec: object("x.csv", json!({"InputType": "CSV"})), expected: "" },
-        Case { name: "gz suffix but not gzip", files: vec![file("x.csv.gz", "a,b\n1,2\n")], spec: object("x.csv.gz", json!({"InputType": "CSV"})), expected: "" },
-        Case { name: "truncated gzip", files: vec![file("x.jsonl.gz", truncated_gzip)], spec: object("x.jsonl.gz", json!({"InputType": "JSONL"})), expected: "" },
-        Case { name: "missing object", files: vec![], spec: object("nope.json", json!({"InputType": "JSON"})), expected: "" },
-        Case { name: "inventory data file checksum mismatch", files: inventory_case(|m, _| m["files"][0]["MD5checksum"] = json!("00000000000000000000000000000000")), spec: inventory.clone(), expected: "" },
-        Case { name: "inventory manifest checksum mismatch", files: inventory_case(|_, f| f.push(file("inv/manifest.checksum", "0123456789abcdef0123456789abcdef\n"))), spec: inventory.clone(), expected: "" },
-        Case { name: "inventory missing data file", files: inventory_case(|_, f| f.clear()), spec: inventory.clone(), expected: "" },
-        Case { name: "inventory parquet", files: inventory_case(|m, _| m["fileFormat"] = json!("Parquet")), spec: inventory.clone(), expected: "" },
-        Case { name: "inventory manifest not json", files: vec![file("inv/manifest.json", "{\"files\": [")], spec: inventory.clone(), expected: "" },
-        Case { name: "inventory bad key encoding", files: inventory_case(|m, f| {
-            let data = gzip(b"\"src\",\"bad%zz\",\"1\"\n");
-            m["files"][0]["MD5checksum"] = Value::Null;
-            f[0].1 = data;
-        }), spec: inventory, expected: "" },
+        Case {
+            name: "jsonl malformed line",
+            files: vec![file("x.jsonl", "{\"a\":1}\n{\"a\":}\n")],
+            spec: object("x.jsonl", json!({"InputType": "JSONL"})),
+            expected: "",
+        },
+        Case {
+            name: "jsonl malformed gzip line",
+            files: vec![file("x.jsonl.gz", gzip(b"1\n2\n[\n"))],
+            spec: object("x.jsonl.gz", json!({"InputType": "JSONL"})),
+            expected: "",
+        },
+        Case {
+            name: "jsonl line over the cap",
+            files: vec![file("x.jsonl", vec![b'1'; 5000])],
+            spec: object("x.jsonl", json!({"InputType": "JSONL"})),
+            expected: "",
+        },
+        Case {
+            name: "json root object",
+            files: vec![file("x.json", "{\"a\":[1]}")],
+            spec: object("x.json", json!({"InputType": "JSON"})),
+            expected: "",
+        },
+        Case {
+            name: "json root string",
+            files: vec![file("x.json", " \"abc\"")],
+            spec: object("x.json", json!({"InputType": "JSON"})),
+            expected: "",
+        },
+        Case {
+            name: "json pointer missing",
+            files: vec![file("x.json", "{\"a\":[1]}")],
+            spec: object("x.json", json!({"InputType": "JSON", "ItemsPointer": "/b"})),
+            expected: "",
+        },
+        Case {
+            name: "json pointer at an object",
+            files: vec![file("x.json", "{\"a\":{\"b\":1}}")],
+            spec: object("x.json", json!({"InputType": "JSON", "ItemsPointer": "/a"})),
+            expected: "",
+        },
+        Case {
+            name: "json truncated array",
+            files: vec![file("x.json", "[1,\n2")],
+            spec: object("x.json", json!({"InputType": "JSON"})),
+            expected: "",
+        },
+        Case {
+            name: "json bad element",
+            files: vec![file("x.json", "[1,\n{\"a\" 1}]")],
+            spec: object("x.json", json!({"InputType": "JSON"})),
+            expected: "",
+        },
+        Case {
+            name: "json missing comma",
+            files: vec![file("x.json", "[1 2]")],
+            spec: object("x.json", json!({"InputType": "JSON"})),
+            expected: "",
+        },
+        Case {
+            name: "json trailing comma",
+            files: vec![file("x.json", "[1,]")],
+            spec: object("x.json", json!({"InputType": "JSON"})),
+            expected: "",
+        },
+        Case {
+            name: "json empty object",
+            files: vec![file("x.json", "")],
+            spec: object("x.json", json!({"InputType": "JSON"})),
+            expected: "",
+        },
+        Case {
+            name: "csv duplicate first-row headers",
+            files: vec![file("x.csv", "a,b,a\n1,2,3\n")],
+            spec: object("x.csv", json!({"InputType": "CSV"})),
+            expected: "",
+        },
+        Case {
+            name: "csv duplicate given headers",
+            files: vec![file("x.csv", "1,2\n")],
+            spec: object(
+                "x.csv",
+                json!({"InputType": "CSV", "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["h", "h"]}),
+            ),
+            expected: "",
+        },
+        Case {
+            name: "csv unclosed quote hits the record cap",
+            files: vec![file("x.csv", unclosed)],
+            spec: object("x.csv", json!({"InputType": "CSV"})),
+            expected: "",
+        },
+        Case {
+            name: "csv field not utf-8",
+            files: vec![file("x.csv", b"a\nok\n\xff\xfe\n".to_vec())],
+            spec: object("x.csv", json!({"InputType": "CSV"})),
+            expected: "",
+        },
+        Case {
+            name: "gz suffix but not gzip",
+            files: vec![file("x.csv.gz", "a,b\n1,2\n")],
+            spec: object("x.csv.gz", json!({"InputType": "CSV"})),
+            expected: "",
+        },
+        Case {
+            name: "truncated gzip",
+            files: vec![file("x.jsonl.gz", truncated_gzip)],
+            spec: object("x.jsonl.gz", json!({"InputType": "JSONL"})),
+            expected: "",
+        },
+        Case {
+            name: "missing object",
+            files: vec![],
+            spec: object("nope.json", json!({"InputType": "JSON"})),
+            expected: "",
+        },
+        Case {
+            name: "inventory data file checksum mismatch",
+            files: inventory_case(|m, _| {
+                m["files"][0]["MD5checksum"] = json!("00000000000000000000000000000000")
+            }),
+            spec: inventory.clone(),
+            expected: "",
+        },
+        Case {
+            name: "inventory manifest checksum mismatch",
+            files: inventory_case(|_, f| {
+                f.push(file(
+                    "inv/manifest.checksum",
+                    "0123456789abcdef0123456789abcdef\n",
+                ))
+            }),
+            spec: inventory.clone(),
+            expected: "",
+        },
+        Case {
+            name: "inventory missing data file",
+            files: inventory_case(|_, f| f.clear()),
+            spec: inventory.clone(),
+            expected: "",
+        },
+        Case {
+            name: "inventory parquet",
+            files: inventory_case(|m, _| m["fileFormat"] = json!("Parquet")),
+            spec: inventory.clone(),
+            expected: "",
+        },
+        Case {
+            name: "inventory manifest not json",
+            files: vec![file("inv/manifest.json", "{\"files\": [")],
+            spec: inventory.clone(),
+            expected: "",
+        },
+        Case {
+            name: "inventory bad key encoding",
+            files: inventory_case(|m, f| {
+                let data = gzip(b"\"src\",\"bad%zz\",\"1\"\n");
+                m["files"][0]["MD5checksum"] = Value::Null;
+                f[0].1 = data;
+            }),
+            spec: inventory,
+            expected: "",
+        },
     ]
 }
 
@@ -95,12 +238,20 @@ fn bad_files_fail_with_exact_errors() {
         let error = runtime.block_on(run_case(case));
         let (name, _cause) = error.step_functions_error();
         assert_eq!(name, ITEM_READER_FAILED);
-        let want = expected.iter().find(|(n, _)| *n == case.name).map(|(_, m)| *m).unwrap_or(case.expected);
+        let want = expected
+            .iter()
+            .find(|(n, _)| *n == case.name)
+            .map(|(_, m)| *m)
+            .unwrap_or(case.expected);
         if error.to_string() != want {
             mismatches.push(format!("(\"{}\", {:?}),", case.name, error.to_string()));
         }
     }
-    assert!(mismatches.is_empty(), "mismatches:\n{}", mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "mismatches:\n{}",
+        mismatches.join("\n")
+    );
 }
 
 fn expected_messages() -> Vec<(&'static str, &'static str)> {
@@ -138,9 +289,18 @@ fn step_functions_causes_are_exact() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let cases = cases();
     let root = cases.iter().find(|c| c.name == "json root object").unwrap();
-    assert_eq!(runtime.block_on(run_case(root)).step_functions_error().1, "Attempting to map over non-iterable node.");
-    let dup = cases.iter().find(|c| c.name == "csv duplicate first-row headers").unwrap();
-    assert_eq!(runtime.block_on(run_case(dup)).step_functions_error().1, "CSV headers cannot contain duplicates.");
+    assert_eq!(
+        runtime.block_on(run_case(root)).step_functions_error().1,
+        "Attempting to map over non-iterable node."
+    );
+    let dup = cases
+        .iter()
+        .find(|c| c.name == "csv duplicate first-row headers")
+        .unwrap();
+    assert_eq!(
+        runtime.block_on(run_case(dup)).step_functions_error().1,
+        "CSV headers cannot contain duplicates."
+    );
 }
 
 #[test]
@@ -167,7 +327,9 @@ fn bad_specs_name_the_field() {
                 let runtime = tokio::runtime::Runtime::new().unwrap();
                 let store = Store::memory("b");
                 runtime.block_on(store.put("k", Bytes::from("[]"))).unwrap();
-                let err = runtime.block_on(read_all(&spec, &store, 1, &ReaderOptions::new())).unwrap_err();
+                let err = runtime
+                    .block_on(read_all(&spec, &store, 1, &ReaderOptions::new()))
+                    .unwrap_err();
                 assert_eq!(err.to_string(), "invalid ItemReader field ReaderConfig.ItemsPointer: \"a/b\" is not a JSON Pointer (it must be empty or start with '/')");
             }
             Ok(spec) => panic!("{value}: accepted as {spec:?}"),

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use serde_json::Value;
-use shoal_readers::{open_reader, Checkpoint, ReaderError, ReaderOptions, ReaderSpec, S3Options, Store, StoreUrl};
+use shoal_readers::{
+    open_reader, Checkpoint, ReaderError, ReaderOptions, ReaderSpec, S3Options, Store, StoreUrl,
+};
 
 /// The buckets scripts/s3-server.sh creates for the tests.
 pub const TEST_BUCKET: &str = "shoal-test";
@@ -26,19 +28,33 @@ pub fn s3_store(bucket: &str) -> Option<Store> {
     }
     let options = S3Options::new().with_retry(2, Duration::from_secs(10));
     let url = StoreUrl::parse(&format!("s3://{bucket}")).expect("valid URL");
-    Some(shoal_readers::open_url(bucket, &url, &options).expect("S3 store builds from the AWS_* environment"))
+    Some(
+        shoal_readers::open_url(bucket, &url, &options)
+            .expect("S3 store builds from the AWS_* environment"),
+    )
 }
 
 /// A prefix unique to this process and call, so that runs against a shared server never meet.
 pub fn unique_prefix(label: &str) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    format!("t{}-{}-{}-{}/", std::process::id(), nanos % 1_000_000_000, COUNTER.fetch_add(1, Ordering::Relaxed), label)
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "t{}-{}-{}-{}/",
+        std::process::id(),
+        nanos % 1_000_000_000,
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        label
+    )
 }
 
 pub fn gzip(data: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    encoder.write_all(data).expect("writing to a Vec cannot fail");
+    encoder
+        .write_all(data)
+        .expect("writing to a Vec cannot fail");
     encoder.finish().expect("writing to a Vec cannot fail")
 }
 
@@ -59,12 +75,20 @@ pub fn get_object(key: &str, config: Value) -> ReaderSpec {
 }
 
 /// Reads everything in batches of `batch` without interruption.
-pub async fn read_all(spec: &ReaderSpec, store: &Store, batch: usize, options: &ReaderOptions) -> Result<Vec<Value>, ReaderError> {
+pub async fn read_all(
+    spec: &ReaderSpec,
+    store: &Store,
+    batch: usize,
+    options: &ReaderOptions,
+) -> Result<Vec<Value>, ReaderError> {
     let mut reader = open_reader(spec, store.clone(), None, options).await?;
     let mut items = Vec::new();
     loop {
         let next = reader.next_batch(batch).await?;
-        assert!(next.exhausted || !next.items.is_empty(), "a non-exhausted batch must carry items");
+        assert!(
+            next.exhausted || !next.items.is_empty(),
+            "a non-exhausted batch must carry items"
+        );
         assert!(next.items.len() <= batch.max(1));
         items.extend(next.items);
         assert_eq!(next.checkpoint.items_read, items.len() as u64);
@@ -76,7 +100,13 @@ pub async fn read_all(spec: &ReaderSpec, store: &Store, batch: usize, options: &
 
 /// Reads everything, dropping the reader and rebuilding it from the (JSON round-tripped)
 /// checkpoint after every `every` batches.
-pub async fn read_with_crashes(spec: &ReaderSpec, store: &Store, batch: usize, every: usize, options: &ReaderOptions) -> Result<Vec<Value>, ReaderError> {
+pub async fn read_with_crashes(
+    spec: &ReaderSpec,
+    store: &Store,
+    batch: usize,
+    every: usize,
+    options: &ReaderOptions,
+) -> Result<Vec<Value>, ReaderError> {
     let mut checkpoint: Option<Checkpoint> = None;
     let mut items = Vec::new();
     loop {
@@ -88,8 +118,14 @@ pub async fn read_with_crashes(spec: &ReaderSpec, store: &Store, batch: usize, e
             assert!(text.len() < 1024, "checkpoint too large: {text}");
             checkpoint = Some(serde_json::from_str(&text).expect("checkpoints deserialize"));
             if next.exhausted {
-                let again = open_reader(spec, store.clone(), checkpoint.as_ref(), options).await?.next_batch(batch).await?;
-                assert!(again.exhausted && again.items.is_empty(), "a Done checkpoint yields nothing");
+                let again = open_reader(spec, store.clone(), checkpoint.as_ref(), options)
+                    .await?
+                    .next_batch(batch)
+                    .await?;
+                assert!(
+                    again.exhausted && again.items.is_empty(),
+                    "a Done checkpoint yields nothing"
+                );
                 return Ok(items);
             }
         }
@@ -102,9 +138,23 @@ pub fn jsonl(values: &[Value]) -> String {
 }
 
 /// CSV text with a header row; every field quoted when `quote_all`.
-pub fn csv_text(headers: &[&str], rows: &[Vec<String>], quote_all: bool, delimiter: u8, header_row: bool) -> Vec<u8> {
-    let style = if quote_all { csv::QuoteStyle::Always } else { csv::QuoteStyle::Necessary };
-    let mut writer = csv::WriterBuilder::new().quote_style(style).delimiter(delimiter).flexible(true).from_writer(Vec::new());
+pub fn csv_text(
+    headers: &[&str],
+    rows: &[Vec<String>],
+    quote_all: bool,
+    delimiter: u8,
+    header_row: bool,
+) -> Vec<u8> {
+    let style = if quote_all {
+        csv::QuoteStyle::Always
+    } else {
+        csv::QuoteStyle::Necessary
+    };
+    let mut writer = csv::WriterBuilder::new()
+        .quote_style(style)
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_writer(Vec::new());
     if header_row {
         writer.write_record(headers).expect("in-memory CSV");
     }
@@ -116,13 +166,21 @@ pub fn csv_text(headers: &[&str], rows: &[Vec<String>], quote_all: bool, delimit
 
 /// Writes an S3 Inventory report (gzip CSV data files, manifest.json, manifest.checksum) under
 /// `dir` and returns the manifest key. `files` holds the rows of each data file.
-pub async fn write_inventory(store: &Store, dir: &str, schema: &[&str], files: &[Vec<Vec<String>>]) -> String {
+pub async fn write_inventory(
+    store: &Store,
+    dir: &str,
+    schema: &[&str],
+    files: &[Vec<Vec<String>>],
+) -> String {
     use md5::{Digest, Md5};
     let mut entries = Vec::new();
     for (i, rows) in files.iter().enumerate() {
         let body = gzip(&csv_text(schema, rows, true, b',', false));
         let key = format!("{dir}data/file-{i}.csv.gz");
-        let md5: String = Md5::digest(&body).iter().map(|b| format!("{b:02x}")).collect();
+        let md5: String = Md5::digest(&body)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         entries.push(serde_json::json!({"key": key, "size": body.len(), "MD5checksum": md5}));
         put(store, &key, body).await;
     }
@@ -136,10 +194,18 @@ pub async fn write_inventory(store: &Store, dir: &str, schema: &[&str], files: &
         "files": entries,
     });
     let body = serde_json::to_vec_pretty(&manifest).expect("JSON");
-    let md5: String = Md5::digest(&body).iter().map(|b| format!("{b:02x}")).collect();
+    let md5: String = Md5::digest(&body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let key = format!("{dir}manifest.json");
     put(store, &key, body).await;
-    put(store, &format!("{dir}manifest.checksum"), format!("{md5}\n")).await;
+    put(
+        store,
+        &format!("{dir}manifest.checksum"),
+        format!("{md5}\n"),
+    )
+    .await;
     key
 }
 
@@ -149,7 +215,9 @@ pub fn form_encode(key: &str) -> String {
     for byte in key.bytes() {
         match byte {
             b' ' => out.push('+'),
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => out.push(byte as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                out.push(byte as char)
+            }
             other => out.push_str(&format!("%{other:02X}")),
         }
     }

@@ -6,21 +6,46 @@ use shoal_readers::{ReaderOptions, Store};
 use crate::common::*;
 
 fn listing_spec(prefix: &str) -> shoal_readers::ReaderSpec {
-    spec(json!({"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": "b", "Prefix": prefix}}))
+    spec(
+        json!({"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": "b", "Prefix": prefix}}),
+    )
 }
 
 async fn check_listing_shape(store: &Store, prefix: &str) {
-    put(store, &format!("{prefix}images/n02085620_1073.jpg"), vec![7u8; 34910]).await;
-    let items = read_all(&listing_spec(prefix), store, 10, &ReaderOptions::new()).await.unwrap();
+    put(
+        store,
+        &format!("{prefix}images/n02085620_1073.jpg"),
+        vec![7u8; 34910],
+    )
+    .await;
+    let items = read_all(&listing_spec(prefix), store, 10, &ReaderOptions::new())
+        .await
+        .unwrap();
     assert_eq!(items.len(), 1);
     let item = &items[0];
-    let fields: Vec<&str> = item.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(fields, ["Etag", "Key", "LastModified", "Size", "StorageClass"]);
-    assert_eq!(item["Key"], json!(format!("{prefix}images/n02085620_1073.jpg")));
+    let fields: Vec<&str> = item
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        fields,
+        ["Etag", "Key", "LastModified", "Size", "StorageClass"]
+    );
+    assert_eq!(
+        item["Key"],
+        json!(format!("{prefix}images/n02085620_1073.jpg"))
+    );
     assert_eq!(item["Size"], json!(34910));
     assert_eq!(item["StorageClass"], json!("STANDARD"));
-    let modified = item["LastModified"].as_i64().expect("LastModified is an integer number of seconds");
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let modified = item["LastModified"]
+        .as_i64()
+        .expect("LastModified is an integer number of seconds");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     assert!((now - modified).abs() < 3600, "{modified} vs {now}");
     assert!(item["Etag"].is_string());
 }
@@ -33,14 +58,26 @@ fn listing_items_have_the_step_functions_shape_in_memory() {
 
 #[test]
 fn listing_items_have_the_step_functions_shape_on_s3() {
-    let Some(store) = s3_store(TEST_BUCKET) else { return };
+    let Some(store) = s3_store(TEST_BUCKET) else {
+        return;
+    };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let prefix = unique_prefix("shape");
     runtime.block_on(check_listing_shape(&store, &prefix));
     // S3 ETags are the quoted MD5 of a single-part upload.
-    let items = runtime.block_on(read_all(&listing_spec(&prefix), &store, 10, &ReaderOptions::new())).unwrap();
+    let items = runtime
+        .block_on(read_all(
+            &listing_spec(&prefix),
+            &store,
+            10,
+            &ReaderOptions::new(),
+        ))
+        .unwrap();
     use md5::{Digest, Md5};
-    let md5: String = Md5::digest(vec![7u8; 34910]).iter().map(|b| format!("{b:02x}")).collect();
+    let md5: String = Md5::digest(vec![7u8; 34910])
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     assert_eq!(items[0]["Etag"], json!(format!("\"{md5}\"")));
 }
 
@@ -78,9 +115,25 @@ fn max_items_caps_every_source() {
         let store = Store::memory("b");
         put(&store, "x.jsonl", "1\n2\n3\n4\n5\n").await;
         let spec = get_object("x.jsonl", json!({"InputType": "JSONL", "MaxItems": 3}));
-        assert_eq!(read_all(&spec, &store, 2, &ReaderOptions::new()).await.unwrap(), vec![json!(1), json!(2), json!(3)]);
-        assert_eq!(read_with_crashes(&spec, &store, 1, 1, &ReaderOptions::new()).await.unwrap(), vec![json!(1), json!(2), json!(3)]);
+        assert_eq!(
+            read_all(&spec, &store, 2, &ReaderOptions::new())
+                .await
+                .unwrap(),
+            vec![json!(1), json!(2), json!(3)]
+        );
+        assert_eq!(
+            read_with_crashes(&spec, &store, 1, 1, &ReaderOptions::new())
+                .await
+                .unwrap(),
+            vec![json!(1), json!(2), json!(3)]
+        );
         let unlimited = get_object("x.jsonl", json!({"InputType": "JSONL", "MaxItems": 0}));
-        assert_eq!(read_all(&unlimited, &store, 10, &ReaderOptions::new()).await.unwrap().len(), 5);
+        assert_eq!(
+            read_all(&unlimited, &store, 10, &ReaderOptions::new())
+                .await
+                .unwrap()
+                .len(),
+            5
+        );
     });
 }

@@ -14,17 +14,32 @@ fn local_stores_cannot_be_escaped() {
     std::fs::write(outside.path().join("secret.jsonl"), "{\"leak\":1}\n").unwrap();
     let root = tempfile::tempdir().unwrap();
     std::fs::write(root.path().join("ok.jsonl"), "{\"ok\":1}\n").unwrap();
-    std::os::unix::fs::symlink(outside.path().join("secret.jsonl"), root.path().join("link.jsonl")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.jsonl"),
+        root.path().join("link.jsonl"),
+    )
+    .unwrap();
     std::os::unix::fs::symlink(outside.path(), root.path().join("dir")).unwrap();
     let mut registry = StoreRegistry::new();
     let url = format!("file://{}", root.path().display());
-    registry.register_url("local", &url, &S3Options::new()).unwrap();
+    registry
+        .register_url("local", &url, &S3Options::new())
+        .unwrap();
     let store = registry.resolve("local").unwrap();
 
-    for key in ["../secret.jsonl", "a/../../secret.jsonl", "/etc/passwd", "link.jsonl", "dir/secret.jsonl"] {
+    for key in [
+        "../secret.jsonl",
+        "a/../../secret.jsonl",
+        "/etc/passwd",
+        "link.jsonl",
+        "dir/secret.jsonl",
+    ] {
         let err = store.path(key).unwrap_err();
         assert!(matches!(err, StoreError::Escapes { .. }), "{key}: {err}");
-        assert_eq!(err.to_string(), format!("key {key:?} escapes the root of local store local"));
+        assert_eq!(
+            err.to_string(),
+            format!("key {key:?} escapes the root of local store local")
+        );
     }
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
@@ -50,8 +65,12 @@ fn store_prefixes_scope_keys() {
         let scoped = base.clone().with_prefix("/tenant/a/");
         put(&scoped, "x.jsonl", "1\n").await;
         assert_eq!(base.head("tenant/a/x.jsonl").await.unwrap().size, 2);
-        let listing = spec(json!({"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": "m"}}));
-        let items = read_all(&listing, &scoped, 10, &ReaderOptions::new()).await.unwrap();
+        let listing = spec(
+            json!({"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": "m"}}),
+        );
+        let items = read_all(&listing, &scoped, 10, &ReaderOptions::new())
+            .await
+            .unwrap();
         assert_eq!(items[0]["Key"], json!("x.jsonl"));
     });
 }
@@ -67,14 +86,25 @@ fn no_secret_in_debug_or_errors_of_an_unreachable_server() {
         .with_region("us-east-1")
         .with_retry(0, Duration::from_secs(2));
     let mut registry = StoreRegistry::new();
-    registry.register_url("remote", "s3://bucket/prefix", &options).unwrap();
+    registry
+        .register_url("remote", "s3://bucket/prefix", &options)
+        .unwrap();
     let store = registry.resolve("remote").unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let err = runtime.block_on(read_all(&get_object("k.json", json!({"InputType": "JSON"})), &store, 1, &ReaderOptions::new())).unwrap_err();
+    let err = runtime
+        .block_on(read_all(
+            &get_object("k.json", json!({"InputType": "JSON"})),
+            &store,
+            1,
+            &ReaderOptions::new(),
+        ))
+        .unwrap_err();
     let (name, cause) = err.step_functions_error();
     let text = format!("{registry:?} {store:?} {options:?} {err} {err:?} {name} {cause}");
     assert!(!text.contains(secret), "{text}");
     assert!(matches!(err, ReaderError::Store { .. }), "{err}");
-    let bad_url = registry.register_url("x", "s3://AKID:NEVER-PRINT-THIS-SECRET-42@bucket", &options).unwrap_err();
+    let bad_url = registry
+        .register_url("x", "s3://AKID:NEVER-PRINT-THIS-SECRET-42@bucket", &options)
+        .unwrap_err();
     assert!(!format!("{bad_url} {bad_url:?}").contains(secret));
 }

@@ -113,12 +113,13 @@ impl CsvParser {
         let mut fields = Vec::with_capacity(self.ends_len);
         let mut from = 0;
         for &end in &self.ends[..self.ends_len] {
-            let text = std::str::from_utf8(&self.output[from..end]).map_err(|e| ReaderError::Csv {
-                object: self.object.clone(),
-                record: start.records + 1,
-                offset: start.offset,
-                message: format!("field {} is not UTF-8: {e}", fields.len() + 1),
-            })?;
+            let text =
+                std::str::from_utf8(&self.output[from..end]).map_err(|e| ReaderError::Csv {
+                    object: self.object.clone(),
+                    record: start.records + 1,
+                    offset: start.offset,
+                    message: format!("field {} is not UTF-8: {e}", fields.len() + 1),
+                })?;
             fields.push(text);
             from = end;
         }
@@ -134,12 +135,20 @@ impl CsvParser {
         self.output_len = 0;
         self.ends_len = 0;
         if let Some(value) = item {
-            out.push_back(Record { value, end: self.at });
+            out.push_back(Record {
+                value,
+                end: self.at,
+            });
         }
         Ok(())
     }
 
-    fn item(&self, headers: &[String], fields: &[&str], start: &FilePosition) -> Result<Value, ReaderError> {
+    fn item(
+        &self,
+        headers: &[String],
+        fields: &[&str],
+        start: &FilePosition,
+    ) -> Result<Value, ReaderError> {
         let mut map = Map::with_capacity(headers.len());
         for (i, header) in headers.iter().enumerate() {
             let field = fields.get(i).copied().unwrap_or("");
@@ -220,8 +229,19 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn parse(text: &str, headers: Option<Vec<String>>, delimiter: u8) -> Result<Vec<Value>, ReaderError> {
-        let mut parser = CsvParser::new("m:t.csv".into(), delimiter, headers, FilePosition::default(), 64, false)?;
+    fn parse(
+        text: &str,
+        headers: Option<Vec<String>>,
+        delimiter: u8,
+    ) -> Result<Vec<Value>, ReaderError> {
+        let mut parser = CsvParser::new(
+            "m:t.csv".into(),
+            delimiter,
+            headers,
+            FilePosition::default(),
+            64,
+            false,
+        )?;
         let mut out = VecDeque::new();
         // Feed byte by byte: the hardest chunking.
         for b in text.as_bytes() {
@@ -252,7 +272,8 @@ mod tests {
 
     #[test]
     fn record_positions_allow_resume() {
-        let mut parser = CsvParser::new("m:t".into(), b',', None, FilePosition::default(), 64, false).unwrap();
+        let mut parser =
+            CsvParser::new("m:t".into(), b',', None, FilePosition::default(), 64, false).unwrap();
         let mut out = VecDeque::new();
         parser.feed(b"h\nab\ncd", &mut out).unwrap();
         parser.finish(&mut out).unwrap();

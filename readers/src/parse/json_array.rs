@@ -42,12 +42,24 @@ pub(crate) struct JsonArrayParser {
 
 impl JsonArrayParser {
     /// A parser at the start of the object, looking for the array at `pointer` ("" = root).
-    pub(crate) fn new(object: String, pointer: &str, cap_bytes: usize) -> Result<Self, ReaderError> {
+    pub(crate) fn new(
+        object: String,
+        pointer: &str,
+        cap_bytes: usize,
+    ) -> Result<Self, ReaderError> {
         let seek = Seek::new(pointer).map_err(|message| ReaderError::InvalidSpec {
             field: "ReaderConfig.ItemsPointer".into(),
             message,
         })?;
-        Ok(Self::with_phase(object, Phase::Seek(Box::new(seek)), FilePosition { line: 1, ..FilePosition::default() }, cap_bytes))
+        Ok(Self::with_phase(
+            object,
+            Phase::Seek(Box::new(seek)),
+            FilePosition {
+                line: 1,
+                ..FilePosition::default()
+            },
+            cap_bytes,
+        ))
     }
 
     /// A parser resuming at `at`, which lies just after an element of the target array.
@@ -93,10 +105,19 @@ impl JsonArrayParser {
             }
             (Phase::AfterElement, b',') => self.phase = Phase::BeforeElement { first: false },
             (Phase::AfterElement, other) => {
-                return Err(self.error(self.at, format!("expected ',' or ']' after an array element, found {:?}", other as char)))
+                return Err(self.error(
+                    self.at,
+                    format!(
+                        "expected ',' or ']' after an array element, found {:?}",
+                        other as char
+                    ),
+                ))
             }
             (Phase::BeforeElement { .. }, b']' | b',') => {
-                return Err(self.error(self.at, format!("expected an array element, found {:?}", byte as char)))
+                return Err(self.error(
+                    self.at,
+                    format!("expected an array element, found {:?}", byte as char),
+                ))
             }
             _ => {
                 self.element_start = self.at;
@@ -108,7 +129,11 @@ impl JsonArrayParser {
         Ok(1)
     }
 
-    fn element_bytes(&mut self, data: &[u8], out: &mut VecDeque<Record>) -> Result<usize, ReaderError> {
+    fn element_bytes(
+        &mut self,
+        data: &[u8],
+        out: &mut VecDeque<Record>,
+    ) -> Result<usize, ReaderError> {
         let Phase::InElement(scan) = &mut self.phase else {
             return Ok(0);
         };
@@ -124,10 +149,14 @@ impl JsonArrayParser {
         self.advance(&data[..used]);
         if complete {
             let bytes = std::mem::take(&mut self.element);
-            let value = serde_json::from_slice(&bytes).map_err(|e| self.error(self.element_start, e.to_string()))?;
+            let value = serde_json::from_slice(&bytes)
+                .map_err(|e| self.error(self.element_start, e.to_string()))?;
             self.at.records += 1;
             self.phase = Phase::AfterElement;
-            out.push_back(Record { value, end: self.at });
+            out.push_back(Record {
+                value,
+                end: self.at,
+            });
         }
         Ok(used)
     }

@@ -29,7 +29,12 @@ impl JsonlParser {
         }
     }
 
-    fn emit(&mut self, line: &[u8], consumed: usize, out: &mut VecDeque<Record>) -> Result<(), ReaderError> {
+    fn emit(
+        &mut self,
+        line: &[u8],
+        consumed: usize,
+        out: &mut VecDeque<Record>,
+    ) -> Result<(), ReaderError> {
         if line.len() > self.cap_bytes {
             return Err(self.too_large());
         }
@@ -46,7 +51,10 @@ impl JsonlParser {
             message: e.to_string(),
         })?;
         self.at.records += 1;
-        out.push_back(Record { value, end: self.at });
+        out.push_back(Record {
+            value,
+            end: self.at,
+        });
         Ok(())
     }
 

@@ -79,7 +79,9 @@ impl ObjectBytes {
                 return Err(ReaderError::Gzip {
                     object: bytes.object,
                     offset: 0,
-                    message: "the object ends in .gz but does not start with the gzip magic bytes 1f 8b".into(),
+                    message:
+                        "the object ends in .gz but does not start with the gzip magic bytes 1f 8b"
+                            .into(),
                 });
             }
             bytes.gzip = known_gzip || first.starts_with(&GZIP_MAGIC);

@@ -85,7 +85,14 @@ pub(crate) async fn read_csv_header(
 ) -> Result<Vec<String>, ReaderError> {
     let object = store.describe(key);
     let mut bytes = ObjectBytes::open(store, key, 0, Some(gzip), false).await?;
-    let mut parser = CsvParser::new(object, delimiter, None, FilePosition::default(), cap_bytes, false)?;
+    let mut parser = CsvParser::new(
+        object,
+        delimiter,
+        None,
+        FilePosition::default(),
+        cap_bytes,
+        false,
+    )?;
     let mut scratch = VecDeque::new();
     while parser.headers().is_none() {
         match bytes.next_chunk().await? {
@@ -142,12 +149,20 @@ impl FileReader {
             FileFormat::Csv(csv) => {
                 let headers = match (&csv.headers, resume) {
                     (Some(given), _) => Some(given.clone()),
-                    (None, Some(_)) => {
-                        Some(read_csv_header(store, key, csv.delimiter, bytes.is_gzip(), cap_bytes).await?)
-                    }
+                    (None, Some(_)) => Some(
+                        read_csv_header(store, key, csv.delimiter, bytes.is_gzip(), cap_bytes)
+                            .await?,
+                    ),
                     (None, None) => None,
                 };
-                Box::new(CsvParser::new(object, csv.delimiter, headers, start, cap_bytes, false)?)
+                Box::new(CsvParser::new(
+                    object,
+                    csv.delimiter,
+                    headers,
+                    start,
+                    cap_bytes,
+                    false,
+                )?)
             }
         };
         let mut position = start;

@@ -30,7 +30,10 @@ impl InlineArray {
         if skip > 0 {
             iter.nth(skip - 1);
         }
-        Ok(Self { items: iter, items_read })
+        Ok(Self {
+            items: iter,
+            items_read,
+        })
     }
 }
 
@@ -43,7 +46,11 @@ impl ItemReader for InlineArray {
             items,
             checkpoint: Checkpoint {
                 items_read: self.items_read,
-                position: if exhausted { Position::Done } else { Position::Inline },
+                position: if exhausted {
+                    Position::Done
+                } else {
+                    Position::Inline
+                },
             },
             exhausted,
         };

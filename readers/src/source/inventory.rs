@@ -75,17 +75,25 @@ impl InventoryReader {
         let body = store.get_small(manifest_key, MANIFEST_LIMIT_BYTES).await?;
         let manifest_md5 = hex(&Md5::digest(&body));
         verify_checksum_file(&store, manifest_key, &manifest_md5).await?;
-        let manifest: Manifest = serde_json::from_slice(&body).map_err(|e| ReaderError::Manifest {
-            object: object.clone(),
-            message: format!("not a valid manifest.json: {e}"),
-        })?;
+        let manifest: Manifest =
+            serde_json::from_slice(&body).map_err(|e| ReaderError::Manifest {
+                object: object.clone(),
+                message: format!("not a valid manifest.json: {e}"),
+            })?;
         if !manifest.file_format.eq_ignore_ascii_case("CSV") {
             return Err(ReaderError::Manifest {
                 object,
-                message: format!("unsupported inventory format {:?}: only CSV inventories are supported", manifest.file_format),
+                message: format!(
+                    "unsupported inventory format {:?}: only CSV inventories are supported",
+                    manifest.file_format
+                ),
             });
         }
-        let columns: Vec<String> = manifest.file_schema.split(',').map(|c| c.trim().to_owned()).collect();
+        let columns: Vec<String> = manifest
+            .file_schema
+            .split(',')
+            .map(|c| c.trim().to_owned())
+            .collect();
         let (file_index, position) = match resume {
             None => (0, FilePosition::default()),
             Some((md5, _, _)) if md5 != manifest_md5 => {
@@ -111,8 +119,16 @@ impl InventoryReader {
 
     async fn open_file(&mut self, file: &DataFile) -> Result<RecordStream, ReaderError> {
         let object = self.store.describe(&file.key);
-        let bytes = ObjectBytes::open(&self.store, &file.key, self.position.offset, None, true).await?;
-        let parser = CsvParser::new(object, b',', Some(self.columns.clone()), self.position, self.cap_bytes, true)?;
+        let bytes =
+            ObjectBytes::open(&self.store, &file.key, self.position.offset, None, true).await?;
+        let parser = CsvParser::new(
+            object,
+            b',',
+            Some(self.columns.clone()),
+            self.position,
+            self.cap_bytes,
+            true,
+        )?;
         Ok(RecordStream::new(bytes, Box::new(parser)))
     }
 
@@ -181,7 +197,11 @@ impl ItemReader for InventoryReader {
 }
 
 /// Compares `manifest.checksum` beside the manifest (when it exists) with the manifest's MD5.
-async fn verify_checksum_file(store: &Store, manifest_key: &str, actual: &str) -> Result<(), ReaderError> {
+async fn verify_checksum_file(
+    store: &Store,
+    manifest_key: &str,
+    actual: &str,
+) -> Result<(), ReaderError> {
     let checksum_key = match manifest_key.rsplit_once('/') {
         Some((dir, _)) => format!("{dir}/manifest.checksum"),
         None => "manifest.checksum".to_owned(),

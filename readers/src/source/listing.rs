@@ -95,7 +95,10 @@ impl ListingReader {
                         continue;
                     }
                     let (key, detail) = bad_key(&source);
-                    let key = key.strip_prefix(self.store.key_prefix()).unwrap_or(&key).to_owned();
+                    let key = key
+                        .strip_prefix(self.store.key_prefix())
+                        .unwrap_or(&key)
+                        .to_owned();
                     if self.policy == UnrepresentableKeys::Fail {
                         return Err(ReaderError::UnrepresentableKey {
                             store: self.store.name().to_owned(),

@@ -62,15 +62,22 @@ impl Store {
         match &self.pages {
             Some(pages) => {
                 let options = PaginatedListOptions {
-                    offset: request.start_after.as_ref().map(|k| format!("{}{k}", self.prefix)),
+                    offset: request
+                        .start_after
+                        .as_ref()
+                        .map(|k| format!("{}{k}", self.prefix)),
                     max_keys: Some(max_keys),
                     page_token: request.token.clone(),
                     ..PaginatedListOptions::default()
                 };
                 let prefix_arg = (!full_prefix.is_empty()).then_some(full_prefix.as_str());
                 let result = pages.list_paginated(prefix_arg, options).await?;
-                let mut objects: Vec<ListedObject> =
-                    result.result.objects.into_iter().filter_map(|m| self.listed(m)).collect();
+                let mut objects: Vec<ListedObject> = result
+                    .result
+                    .objects
+                    .into_iter()
+                    .filter_map(|m| self.listed(m))
+                    .collect();
                 objects.sort_by(|a, b| a.key.cmp(&b.key));
                 let next = result.page_token.map(|token| PageRequest {
                     token: Some(token),
@@ -78,7 +85,10 @@ impl Store {
                 });
                 Ok(ListPage { objects, next })
             }
-            None => self.list_page_generic(&full_prefix, request, max_keys).await,
+            None => {
+                self.list_page_generic(&full_prefix, request, max_keys)
+                    .await
+            }
         }
     }
 
@@ -99,7 +109,9 @@ impl Store {
             Some(i) => Path::parse(&full_prefix[..i])?,
             None => Path::default(),
         };
-        let offset = start_after.as_ref().map(|k| Path::parse(format!("{}{k}", self.prefix)));
+        let offset = start_after
+            .as_ref()
+            .map(|k| Path::parse(format!("{}{k}", self.prefix)));
         let mut stream = match offset {
             Some(offset) => self.inner.list_with_offset(Some(&dir), &offset?),
             None => self.inner.list(Some(&dir)),
@@ -112,7 +124,9 @@ impl Store {
             if !meta.location.as_ref().starts_with(full_prefix) {
                 continue;
             }
-            let Some(object) = self.listed(meta) else { continue };
+            let Some(object) = self.listed(meta) else {
+                continue;
+            };
             if let Some(after) = &start_after {
                 if object.key.as_str() <= after.as_str() {
                     continue;
@@ -124,8 +138,7 @@ impl Store {
                 more = true;
             }
         }
-        let objects: Vec<ListedObject> =
-            kept.into_sorted_vec().into_iter().map(|o| o.0).collect();
+        let objects: Vec<ListedObject> = kept.into_sorted_vec().into_iter().map(|o| o.0).collect();
         let next = match (more, objects.last()) {
             (true, Some(last)) => Some(PageRequest {
                 token: None,
@@ -138,7 +151,11 @@ impl Store {
 
     /// Strips the store prefix; drops local entries that resolve outside the root.
     fn listed(&self, meta: object_store::ObjectMeta) -> Option<ListedObject> {
-        let key = meta.location.as_ref().strip_prefix(self.prefix.as_str())?.to_owned();
+        let key = meta
+            .location
+            .as_ref()
+            .strip_prefix(self.prefix.as_str())?
+            .to_owned();
         if let Some(root) = &self.local_root {
             super::confine(root, &meta.location).ok()?;
         }

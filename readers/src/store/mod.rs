@@ -89,12 +89,13 @@ impl Store {
             name: name.clone(),
             message: format!("root {}: {e}", root.display()),
         })?;
-        let fs = object_store::local::LocalFileSystem::new_with_prefix(&canonical).map_err(|e| {
-            StoreError::Build {
-                name: name.clone(),
-                message: e.to_string(),
-            }
-        })?;
+        let fs =
+            object_store::local::LocalFileSystem::new_with_prefix(&canonical).map_err(|e| {
+                StoreError::Build {
+                    name: name.clone(),
+                    message: e.to_string(),
+                }
+            })?;
         let mut store = Self::new(name, Arc::new(fs));
         store.local_root = Some(canonical);
         Ok(store)
@@ -207,7 +208,10 @@ impl Store {
         if result.meta.size > limit_bytes {
             return Err(ReaderError::Manifest {
                 object: self.describe(key),
-                message: format!("{} bytes is over the {limit_bytes}-byte limit", result.meta.size),
+                message: format!(
+                    "{} bytes is over the {limit_bytes}-byte limit",
+                    result.meta.size
+                ),
             });
         }
         result
@@ -239,7 +243,13 @@ fn confine(root: &std::path::Path, path: &Path) -> Result<(), ()> {
     let mut probe = candidate.as_path();
     loop {
         match probe.canonicalize() {
-            Ok(real) => return if real.starts_with(root) { Ok(()) } else { Err(()) },
+            Ok(real) => {
+                return if real.starts_with(root) {
+                    Ok(())
+                } else {
+                    Err(())
+                }
+            }
             Err(_) => match probe.parent() {
                 Some(parent) if parent.starts_with(root) => probe = parent,
                 _ => return Err(()),

@@ -59,7 +59,11 @@ impl S3Options {
         self
     }
     /// Static credentials (never printed).
-    pub fn with_credentials(mut self, key_id: impl Into<String>, secret: impl Into<String>) -> Self {
+    pub fn with_credentials(
+        mut self,
+        key_id: impl Into<String>,
+        secret: impl Into<String>,
+    ) -> Self {
         self.access_key_id = Some(key_id.into());
         self.secret_access_key = Some(secret.into());
         self
@@ -95,7 +99,9 @@ impl S3Options {
             builder = builder.with_region(v);
         }
         if let (Some(id), Some(secret)) = (&self.access_key_id, &self.secret_access_key) {
-            builder = builder.with_access_key_id(id).with_secret_access_key(secret);
+            builder = builder
+                .with_access_key_id(id)
+                .with_secret_access_key(secret);
         }
         if let Some(v) = self.allow_http {
             builder = builder.with_allow_http(v);
@@ -139,7 +145,12 @@ impl StoreRegistry {
     }
 
     /// Opens `url` and registers it under `name` (the CLI's `--store NAME=URL`).
-    pub fn register_url(&mut self, name: &str, url: &str, s3: &S3Options) -> Result<(), StoreError> {
+    pub fn register_url(
+        &mut self,
+        name: &str,
+        url: &str,
+        s3: &S3Options,
+    ) -> Result<(), StoreError> {
         let store = open_url(name, &StoreUrl::parse(url)?, s3)?;
         self.insert(name, store);
         Ok(())
@@ -147,10 +158,13 @@ impl StoreRegistry {
 
     /// The store registered as `name`: how the engine resolves an ItemReader's `Bucket`.
     pub fn resolve(&self, name: &str) -> Result<Store, StoreError> {
-        self.stores.get(name).cloned().ok_or_else(|| StoreError::UnknownStore {
-            name: name.to_owned(),
-            known: self.stores.keys().cloned().collect::<Vec<_>>().join(", "),
-        })
+        self.stores
+            .get(name)
+            .cloned()
+            .ok_or_else(|| StoreError::UnknownStore {
+                name: name.to_owned(),
+                known: self.stores.keys().cloned().collect::<Vec<_>>().join(", "),
+            })
     }
 }
 
@@ -190,8 +204,13 @@ mod tests {
             .with_env(false)
             .with_retry(0, Duration::from_millis(100));
         let mut registry = StoreRegistry::new();
-        registry.register_url("data", "s3://bucket/p", &options).unwrap();
-        let text = format!("{options:?} {registry:?} {:?}", registry.resolve("data").unwrap());
+        registry
+            .register_url("data", "s3://bucket/p", &options)
+            .unwrap();
+        let text = format!(
+            "{options:?} {registry:?} {:?}",
+            registry.resolve("data").unwrap()
+        );
         assert!(!text.contains("SUPER-SECRET-VALUE"), "{text}");
         assert!(!text.contains("KEYID-visible-not"), "{text}");
     }
@@ -199,13 +218,21 @@ mod tests {
     #[test]
     fn unknown_names_list_the_known_ones() {
         let mut registry = StoreRegistry::new();
-        registry.register_url("mem", "memory://", &S3Options::new()).unwrap();
+        registry
+            .register_url("mem", "memory://", &S3Options::new())
+            .unwrap();
         let err = registry.resolve("nope").unwrap_err();
-        assert_eq!(err.to_string(), "no store registered as \"nope\" (known: mem)");
+        assert_eq!(
+            err.to_string(),
+            "no store registered as \"nope\" (known: mem)"
+        );
     }
 
     #[test]
     fn scrub_replaces_every_secret() {
-        assert_eq!(scrub("a s3cr3t b s3cr3t".into(), &["s3cr3t".into()]), "a <redacted> b <redacted>");
+        assert_eq!(
+            scrub("a s3cr3t b s3cr3t".into(), &["s3cr3t".into()]),
+            "a <redacted> b <redacted>"
+        );
     }
 }

@@ -34,7 +34,9 @@ impl StoreUrl {
         };
         let parsed = url::Url::parse(text).map_err(|e| invalid(&e.to_string()))?;
         if !parsed.username().is_empty() || parsed.password().is_some() {
-            return Err(invalid("credentials in the URL are not accepted; use AWS_* variables or S3Options"));
+            return Err(invalid(
+                "credentials in the URL are not accepted; use AWS_* variables or S3Options",
+            ));
         }
         match parsed.scheme() {
             "s3" | "s3a" => {
@@ -46,14 +48,21 @@ impl StoreUrl {
                 Ok(Self::S3 { bucket, prefix })
             }
             "file" => {
-                if parsed.host_str().is_some_and(|h| !h.is_empty() && h != "localhost") {
+                if parsed
+                    .host_str()
+                    .is_some_and(|h| !h.is_empty() && h != "localhost")
+                {
                     return Err(invalid("file URLs must be file:///absolute/path"));
                 }
-                let root = parsed.to_file_path().map_err(|()| invalid("not an absolute file path"))?;
+                let root = parsed
+                    .to_file_path()
+                    .map_err(|()| invalid("not an absolute file path"))?;
                 Ok(Self::File { root })
             }
             "memory" => Ok(Self::Memory),
-            other => Err(invalid(&format!("unsupported scheme {other:?} (s3, file, memory)"))),
+            other => Err(invalid(&format!(
+                "unsupported scheme {other:?} (s3, file, memory)"
+            ))),
         }
     }
 }
@@ -109,6 +118,9 @@ mod tests {
             StoreUrl::parse("file://host/x"),
             Err(StoreError::InvalidUrl { .. })
         ));
-        assert!(matches!(StoreUrl::parse("s3:///x"), Err(StoreError::InvalidUrl { .. })));
+        assert!(matches!(
+            StoreUrl::parse("s3:///x"),
+            Err(StoreError::InvalidUrl { .. })
+        ));
     }
 }

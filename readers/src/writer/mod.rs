@@ -25,8 +25,8 @@ use serde_json::{json, Value};
 use crate::error::WriterError;
 use crate::store::Store;
 
-pub use record::{Outcome, OutputType, ResultRecord, Transformation, WriterConfig};
 use record::Group;
+pub use record::{Outcome, OutputType, ResultRecord, Transformation, WriterConfig};
 
 /// Default size bound of one result file.
 pub const DEFAULT_FILE_BYTES_MAX: usize = 16 * 1024 * 1024;
@@ -148,10 +148,13 @@ impl ResultWriter {
         let body = Bytes::from(std::mem::take(&mut file.body));
         file.entries = 0;
         let size = body.len() as u64;
-        self.store.put(&key, body).await.map_err(|source| WriterError::Store {
-            object: self.store.describe(&key),
-            source,
-        })?;
+        self.store
+            .put(&key, body)
+            .await
+            .map_err(|source| WriterError::Store {
+                object: self.store.describe(&key),
+                source,
+            })?;
         self.files[group as usize].written.push((key, size));
         Ok(())
     }
@@ -179,20 +182,26 @@ impl ResultWriter {
         });
         let key = self.manifest_key();
         let body = Bytes::from(serde_json::to_vec(&manifest)?);
-        self.store.put(&key, body).await.map_err(|source| WriterError::Store {
-            object: self.store.describe(&key),
-            source,
-        })?;
+        self.store
+            .put(&key, body)
+            .await
+            .map_err(|source| WriterError::Store {
+                object: self.store.describe(&key),
+                source,
+            })?;
         Ok(json!({"Bucket": self.bucket, "Key": key}))
     }
 
     /// Deletes `<GROUP>_<n>.json` files in the run directory that this attempt did not write.
     async fn remove_stale(&self) -> Result<(), WriterError> {
         let directory = format!("{}{}", self.store.key_prefix(), self.directory);
-        let path = self.store.path(&self.directory).map_err(|e| WriterError::InvalidKey {
-            key: self.directory.clone(),
-            message: e.to_string(),
-        })?;
+        let path = self
+            .store
+            .path(&self.directory)
+            .map_err(|e| WriterError::InvalidKey {
+                key: self.directory.clone(),
+                message: e.to_string(),
+            })?;
         let mut listing = self.store.object_store().list(Some(&path));
         let mut stale = Vec::new();
         while let Some(meta) = listing.next().await {
@@ -200,20 +209,35 @@ impl ResultWriter {
                 object: self.store.describe(&self.directory),
                 source,
             })?;
-            let Some(name) = meta.location.as_ref().strip_prefix(&format!("{directory}/")) else {
+            let Some(name) = meta
+                .location
+                .as_ref()
+                .strip_prefix(&format!("{directory}/"))
+            else {
                 continue;
             };
-            let ours = Group::ALL.iter().any(|g| self.files[*g as usize].written.iter().any(|(k, _)| k.ends_with(&format!("/{name}"))));
-            let result_file = Group::ALL.iter().any(|g| name.starts_with(&format!("{}_", g.name())) && name.ends_with(".json"));
+            let ours = Group::ALL.iter().any(|g| {
+                self.files[*g as usize]
+                    .written
+                    .iter()
+                    .any(|(k, _)| k.ends_with(&format!("/{name}")))
+            });
+            let result_file = Group::ALL
+                .iter()
+                .any(|g| name.starts_with(&format!("{}_", g.name())) && name.ends_with(".json"));
             if result_file && !ours {
                 stale.push(meta.location);
             }
         }
         for location in stale {
-            self.store.object_store().delete(&location).await.map_err(|source| WriterError::Store {
-                object: self.store.describe(location.as_ref()),
-                source,
-            })?;
+            self.store
+                .object_store()
+                .delete(&location)
+                .await
+                .map_err(|source| WriterError::Store {
+                    object: self.store.describe(location.as_ref()),
+                    source,
+                })?;
         }
         Ok(())
     }

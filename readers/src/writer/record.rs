@@ -124,7 +124,11 @@ impl ResultRecord {
                 map.insert("OutputDetails".into(), json!({"Included": true}));
                 "SUCCEEDED"
             }
-            Outcome::Failed { status, error, cause } => {
+            Outcome::Failed {
+                status,
+                error,
+                cause,
+            } => {
                 map.insert("Error".into(), json!(error));
                 map.insert("Cause".into(), json!(cause));
                 status.as_str()

@@ -52,8 +52,15 @@ impl Seek {
     pub(super) fn new(pointer: &str) -> Result<Self, String> {
         let tokens = match pointer {
             "" => Vec::new(),
-            p if p.starts_with('/') => p[1..].split('/').map(|t| t.replace("~1", "/").replace("~0", "~")).collect(),
-            p => return Err(format!("{p:?} is not a JSON Pointer (it must be empty or start with '/')")),
+            p if p.starts_with('/') => p[1..]
+                .split('/')
+                .map(|t| t.replace("~1", "/").replace("~0", "~"))
+                .collect(),
+            p => {
+                return Err(format!(
+                    "{p:?} is not a JSON Pointer (it must be empty or start with '/')"
+                ))
+            }
         };
         Ok(Self {
             pointer: pointer.to_owned(),
@@ -114,7 +121,9 @@ impl Seek {
             if let State::Element { .. } = self.state {
                 if byte != b']' {
                     // The byte starts an element: choose to descend or skip, then see it again.
-                    let wanted = self.tokens[self.matched].parse::<usize>().unwrap_or(usize::MAX);
+                    let wanted = self.tokens[self.matched]
+                        .parse::<usize>()
+                        .unwrap_or(usize::MAX);
                     if self.index == wanted {
                         self.matched += 1;
                         self.state = State::Value;
@@ -138,9 +147,14 @@ impl Seek {
     /// the byte; `Err` ends it before the byte.
     fn structural(&mut self, byte: u8) -> Result<Option<SeekStep>, SeekStep> {
         match (&self.state, byte) {
-            (State::Value, b'[') if self.matched == self.tokens.len() => return Ok(Some(SeekStep::Found)),
+            (State::Value, b'[') if self.matched == self.tokens.len() => {
+                return Ok(Some(SeekStep::Found))
+            }
             (State::Value, _) if self.matched == self.tokens.len() => {
-                return Err(SeekStep::NotIterable(format!("the selected value starts with {:?}", byte as char)))
+                return Err(SeekStep::NotIterable(format!(
+                    "the selected value starts with {:?}",
+                    byte as char
+                )))
             }
             (State::Value, b'{') => {
                 self.in_array = false;
@@ -159,13 +173,16 @@ impl Seek {
                 self.key.clear();
                 self.state = State::InKey { escaped: false };
             }
-            (State::Key { first: true }, b'}') | (State::Element { first: true }, b']') => return Err(self.missing()),
+            (State::Key { first: true }, b'}') | (State::Element { first: true }, b']') => {
+                return Err(self.missing())
+            }
             (State::Colon, b':') => {
                 let mut quoted = Vec::with_capacity(self.key.len() + 2);
                 quoted.push(b'"');
                 quoted.extend_from_slice(&self.key);
                 quoted.push(b'"');
-                let key: String = serde_json::from_slice(&quoted).map_err(|e| SeekStep::Malformed(e.to_string()))?;
+                let key: String = serde_json::from_slice(&quoted)
+                    .map_err(|e| SeekStep::Malformed(e.to_string()))?;
                 if key == self.tokens[self.matched] {
                     self.matched += 1;
                     self.state = State::Value;
@@ -179,7 +196,12 @@ impl Seek {
             }
             (State::AfterSkipped, b',') => self.state = State::Key { first: false },
             (State::AfterSkipped, b'}' | b']') => return Err(self.missing()),
-            (_, other) => return Err(SeekStep::Malformed(format!("unexpected {:?} while looking for the array", other as char))),
+            (_, other) => {
+                return Err(SeekStep::Malformed(format!(
+                    "unexpected {:?} while looking for the array",
+                    other as char
+                )))
+            }
         }
         Ok(None)
     }
