@@ -6,8 +6,8 @@
 //! 2. Plan: the oldest journal blocks (up to half of `journal_bytes_max`)
 //!    and, per stream, their records.
 //! 3. For each slice of 256 streams: copy their planned records out of the
-//!    index, write one chunk `R/<stream>/<first seq>` per stream in one sled
-//!    batch, then drop those records from the index (after the write, so
+//!    index, write them as chunks `R/<stream>/<first seq>` of about 4 KiB
+//!    in one sled batch, then drop those records from the index (after the write, so
 //!    readers never miss them). Small batches keep sled's write lock short
 //!    for the committer.
 //! 4. Then remove the planned journal blocks in one sled batch, and wake a
@@ -27,7 +27,7 @@ use std::sync::Arc;
 use super::guard::{guarded, sled_error};
 use super::keys::{chunk_key, journal_key};
 use super::Shared;
-use crate::codec::encode_chunk;
+use crate::codec::{encode_chunk, RECORD_HEADER_BYTES};
 use crate::error::LogError;
 use crate::types::Record;
 
@@ -58,6 +58,32 @@ pub(crate) fn run(shared: Arc<Shared>) {
     }
 }
 
+/// Target encoded size of one chunk. Like journal blocks, chunks stay small
+/// enough that a sled leaf of 16 of them is under sled's 128 KiB inline
+/// limit, so sled never writes them to (unsynced) blob files.
+const CHUNK_BYTES_TARGET: usize = 4 * 1024;
+
+/// Splits one stream's records into chunks of about [`CHUNK_BYTES_TARGET`].
+/// Greedy from the first record, so compacting a longer run of the same
+/// records again (after a crash) yields the same chunk keys for the prefix.
+fn split_chunks(records: &[Record]) -> Vec<Vec<&Record>> {
+    let mut pieces = Vec::new();
+    let mut piece: Vec<&Record> = Vec::new();
+    let mut piece_bytes = 0;
+    for record in records {
+        if !piece.is_empty() && piece_bytes + record.payload.len() > CHUNK_BYTES_TARGET {
+            pieces.push(std::mem::take(&mut piece));
+            piece_bytes = 0;
+        }
+        piece_bytes += record.payload.len() + RECORD_HEADER_BYTES + 2;
+        piece.push(record);
+    }
+    if !piece.is_empty() {
+        pieces.push(piece);
+    }
+    pieces
+}
+
 /// Streams per sled batch of chunks: bounds how long one compactor write
 /// holds sled's write lock, which the committer's next group waits for.
 const CHUNKS_PER_BATCH: usize = 256;
@@ -83,11 +109,10 @@ pub(crate) fn compact_pass(shared: &Shared) -> Result<usize, LogError> {
                 .pending
                 .read()
                 .records_up_to(*stream, plan.last_block);
-            let Some(first) = records.first().map(|record| record.seq) else {
-                continue;
-            };
-            let refs: Vec<&Record> = records.iter().collect();
-            batch.insert(&chunk_key(*stream, first)[..], encode_chunk(&refs));
+            for piece in split_chunks(&records) {
+                let first = piece[0].seq;
+                batch.insert(&chunk_key(*stream, first)[..], encode_chunk(&piece));
+            }
             moved += records.len();
         }
         guarded(location, || {
