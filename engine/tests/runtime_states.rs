@@ -201,3 +201,30 @@ async fn task_failure_without_catch_fails_the_execution() {
         ]
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_context_object_is_available_to_parameters() {
+    let (engine, _log, _clock) = engine(HandlerRegistry::new()).await;
+    let definition = json!({
+        "StartAt": "Ctx",
+        "States": {"Ctx": {"Type": "Pass", "End": true, "Parameters": {
+            "name.$": "$$.Execution.Name",
+            "state.$": "$$.State.Name",
+            "machine.$": "$$.StateMachine.Name",
+            "input.$": "States.JsonToString($$.Execution.Input)"
+        }}}
+    });
+    engine
+        .register_state_machine("sm", &definition.to_string())
+        .await
+        .unwrap();
+    let id = engine
+        .start_execution("sm", Some("named"), json!({"a": 1}))
+        .await
+        .unwrap();
+    let description = engine.wait_for_completion(id).await.unwrap();
+    assert_eq!(
+        description.output,
+        Some(json!({"name": "named", "state": "Ctx", "machine": "sm", "input": "{\"a\":1}"}))
+    );
+}

@@ -8,9 +8,9 @@ use time::OffsetDateTime;
 use super::context::Ctx;
 use super::state::{Current, ExecInfo};
 use crate::asl::dataflow::{self as asl_flow, states, ContextObject, DataFlowEnv, DataFlowOptions};
-use crate::asl::intrinsic::SeededRandom;
+use crate::asl::intrinsic::{IntrinsicArg, IntrinsicCall, SeededRandom};
 use crate::asl::model::{ChoiceState, Retrier};
-use crate::asl::path::{JsonPath, ReferencePath};
+use crate::asl::path::{JsonPath, PathRoot, ReferencePath};
 use crate::asl::template::{Expression, PayloadTemplate};
 use crate::asl::StatesError;
 
@@ -168,4 +168,39 @@ fn env_parts(ctx: &mut Ctx<'_>) -> (SeededRandom, DataFlowOptions) {
 fn time_of(ms: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Whether evaluating these templates and paths may read `$$`. When not,
+/// callers pass `null` instead of building the context object, which
+/// formats timestamps and clones the execution input on every state.
+pub(crate) fn reads_context(
+    templates: &[Option<&PayloadTemplate>],
+    paths: &[Option<&JsonPath>],
+) -> bool {
+    templates
+        .iter()
+        .flatten()
+        .any(|t| template_reads_context(t))
+        || paths
+            .iter()
+            .flatten()
+            .any(|p| p.root() == PathRoot::Context)
+}
+
+fn template_reads_context(template: &PayloadTemplate) -> bool {
+    match template {
+        PayloadTemplate::Literal(_) => false,
+        PayloadTemplate::Object(members) => members.iter().any(|(_, t)| template_reads_context(t)),
+        PayloadTemplate::Array(items) => items.iter().any(template_reads_context),
+        PayloadTemplate::Expression(Expression::Path(path)) => path.root() == PathRoot::Context,
+        PayloadTemplate::Expression(Expression::Intrinsic(call)) => call_reads_context(call),
+    }
+}
+
+fn call_reads_context(call: &IntrinsicCall) -> bool {
+    call.args.iter().any(|arg| match arg {
+        IntrinsicArg::Path(path) => path.root() == PathRoot::Context,
+        IntrinsicArg::Call(inner) => call_reads_context(inner),
+        _ => false,
+    })
 }

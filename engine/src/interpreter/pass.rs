@@ -22,7 +22,15 @@ pub(crate) fn run(
         .current
         .as_ref()
         .ok_or_else(|| inconsistent(ctx, path, "current state"))?;
-    let context = dataflow::context_object(ctx.info, current, None, None);
+    let needs_context = dataflow::reads_context(
+        &[def.parameters.as_ref()],
+        &[def.input_path.as_ref(), def.output_path.as_ref()],
+    );
+    let context = if needs_context {
+        dataflow::context_object(ctx.info, current, None, None)
+    } else {
+        serde_json::Value::Null
+    };
     let raw = current.input.clone();
     let output = dataflow::effective_input(
         def.input_path.as_ref(),

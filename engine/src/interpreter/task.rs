@@ -30,7 +30,24 @@ pub(crate) fn begin(
     let token = def
         .wait_for_task_token
         .then(|| task_token(ctx, current.entered_event, attempt));
-    let context = dataflow::context_object(ctx.info, current, token.as_deref(), None);
+    let timeout_path = |source: &Option<IntegerSource>| match source {
+        Some(IntegerSource::Path(path)) => Some(path.clone()),
+        _ => None,
+    };
+    let (timeout_path, heartbeat_path) = (timeout_path(&def.timeout), timeout_path(&def.heartbeat));
+    let needs_context = dataflow::reads_context(
+        &[def.parameters.as_ref()],
+        &[
+            def.input_path.as_ref(),
+            timeout_path.as_ref(),
+            heartbeat_path.as_ref(),
+        ],
+    );
+    let context = if needs_context {
+        dataflow::context_object(ctx.info, current, token.as_deref(), None)
+    } else {
+        Value::Null
+    };
     let input = dataflow::effective_input(
         def.input_path.as_ref(),
         def.parameters.as_ref(),
@@ -128,8 +145,13 @@ pub(crate) fn succeeded(
     let Some(current) = scope.current.as_ref() else {
         return Err(inconsistent(ctx, path, "current state"));
     };
-    let context =
-        dataflow::context_object(ctx.info, current, phase.spec.task_token.as_deref(), None);
+    let needs_context =
+        dataflow::reads_context(&[def.result_selector.as_ref()], &[def.output_path.as_ref()]);
+    let context = if needs_context {
+        dataflow::context_object(ctx.info, current, phase.spec.task_token.as_deref(), None)
+    } else {
+        Value::Null
+    };
     let raw = current.input.clone();
     let output = dataflow::apply_result(
         &raw,
