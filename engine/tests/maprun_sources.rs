@@ -36,7 +36,10 @@ async fn a_jsonl_file_on_a_local_store_feeds_the_map_run() {
     let id = run(&engine, &definition, json!({"key": "items.jsonl"})).await;
     let done = engine.describe_execution(id).unwrap();
     assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
-    assert_eq!(done.output, Some(Value::Array((0..250).map(|i| json!(i)).collect())));
+    assert_eq!(
+        done.output,
+        Some(Value::Array((0..250).map(|i| json!(i)).collect()))
+    );
     engine.shutdown().await;
 }
 
@@ -44,7 +47,10 @@ async fn a_jsonl_file_on_a_local_store_feeds_the_map_run() {
 async fn a_missing_bucket_or_object_fails_with_item_reader_failed() {
     let mut stores = StoreRegistry::new();
     let store = Store::memory("mem");
-    store.put("list.json", Bytes::from("[1,2,3]")).await.unwrap();
+    store
+        .put("list.json", Bytes::from("[1,2,3]"))
+        .await
+        .unwrap();
     stores.insert("mem", store);
     let (handlers, _gauge) = handlers();
     let log = MemoryLog::new();
@@ -60,12 +66,19 @@ async fn a_missing_bucket_or_object_fails_with_item_reader_failed() {
         }))
     };
     let id = run(&engine, &reader("mem", "list.json"), json!({})).await;
-    assert_eq!(engine.describe_execution(id).unwrap().output, Some(json!([1, 2, 3])));
+    assert_eq!(
+        engine.describe_execution(id).unwrap().output,
+        Some(json!([1, 2, 3]))
+    );
     for (bucket, key) in [("nowhere", "list.json"), ("mem", "absent.json")] {
         let id = run(&engine, &reader(bucket, key), json!({})).await;
         let done = engine.describe_execution(id).unwrap();
         assert_eq!(done.status, ExecutionStatus::Failed);
-        assert_eq!(done.error.as_deref(), Some("States.ItemReaderFailed"), "{done:?}");
+        assert_eq!(
+            done.error.as_deref(),
+            Some("States.ItemReaderFailed"),
+            "{done:?}"
+        );
     }
     engine.shutdown().await;
 }
@@ -80,7 +93,10 @@ async fn update_map_run_raises_max_concurrency_while_it_runs() {
         .register_state_machine("sm", &definition.to_string())
         .await
         .unwrap();
-    let id = engine.start_execution("sm", None, items(200, 1_000)).await.unwrap();
+    let id = engine
+        .start_execution("sm", None, items(200, 1_000))
+        .await
+        .unwrap();
     while engine.map_run_metrics().in_flight < 5 {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
@@ -103,5 +119,56 @@ async fn update_map_run_raises_max_concurrency_while_it_runs() {
     assert_eq!(described.status, MapRunStatus::Succeeded);
     let late = engine.update_map_run(&arn, MapRunUpdate::default()).await;
     assert!(late.is_err(), "an ended map run cannot be updated");
+    engine.shutdown().await;
+}
+
+#[tokio::test]
+async fn result_writer_exports_every_child_and_returns_the_manifest_reference() {
+    let store = Store::memory("out");
+    let mut stores = StoreRegistry::new();
+    stores.insert("out", store.clone());
+    let (handlers, _gauge) = handlers();
+    let log = MemoryLog::new();
+    let engine = engine_with(&log, handlers, MapRunOptions::new().with_stores(stores)).await;
+    let definition = map_definition(json!({
+        "ToleratedFailureCount": 5,
+        "ResultWriter": {
+            "Resource": "arn:aws:states:::s3:putObject",
+            "Parameters": {"Bucket": "out", "Prefix": "results"},
+            "WriterConfig": {"Transformation": "COMPACT", "OutputType": "JSON"}
+        }
+    }));
+    let input: Vec<Value> = (0..10)
+        .map(|i| json!({"v": i, "fail": i % 4 == 0}))
+        .collect();
+    let id = run(&engine, &definition, Value::Array(input)).await;
+    let done = engine.describe_execution(id).unwrap();
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    let output = done.output.unwrap();
+    let arn = engine.list_map_runs(id).unwrap().pop().unwrap();
+    assert_eq!(output["MapRunArn"], json!(arn));
+    assert_eq!(output["ResultWriterDetails"]["Bucket"], json!("out"));
+    let key = output["ResultWriterDetails"]["Key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        key.starts_with("results/") && key.ends_with("/manifest.json"),
+        "{key}"
+    );
+    let manifest: Value =
+        serde_json::from_slice(&store.get_small(&key, 1 << 20).await.unwrap()).unwrap();
+    let succeeded = manifest["ResultFiles"]["SUCCEEDED"][0]["Key"]
+        .as_str()
+        .unwrap();
+    let outputs: Value =
+        serde_json::from_slice(&store.get_small(succeeded, 1 << 20).await.unwrap()).unwrap();
+    assert_eq!(outputs, json!([1, 2, 3, 5, 6, 7, 9]));
+    let failed = manifest["ResultFiles"]["FAILED"][0]["Key"]
+        .as_str()
+        .unwrap();
+    let failures: Value =
+        serde_json::from_slice(&store.get_small(failed, 1 << 20).await.unwrap()).unwrap();
+    assert_eq!(failures.as_array().unwrap().len(), 3);
     engine.shutdown().await;
 }

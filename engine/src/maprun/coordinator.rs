@@ -9,6 +9,7 @@ use shoal_readers::{open_reader, InlineArray, ItemReader, ReaderOptions, ReaderS
 use shoal_storage::WriteBatch;
 use tokio::sync::mpsc;
 
+use super::export::{export, exports};
 use super::ids::{child_id, MapRunKey, RUN_NUMBER_MAX};
 use super::record::{
     decode_row, encode_row, Ended, MapRunRow, MapRunStatus, MAP_RUNS, NEXT_MAP_RUN,
@@ -24,6 +25,11 @@ use crate::interpreter::{Input, MapItems, MapRunSpec};
 use crate::runtime::executions;
 use crate::runtime::shared::{Command, Shared};
 use crate::store::keys;
+
+/// Dispatch waits until 1/`DISPATCH_SHARE` of MaxConcurrency is free…
+const DISPATCH_SHARE: u64 = 8;
+/// …or this many slots, whichever is fewer.
+const DISPATCH_CHUNK_MAX: u64 = 256;
 
 /// A live map run.
 pub(crate) struct Run {
@@ -80,7 +86,7 @@ async fn coordinate(
     let (sender, events) = mpsc::unbounded_channel();
     shared.maprun.attach(&spec.arn, row.run, sender);
     if row.status != MapRunStatus::Running {
-        let outcome = outcome_of(shared, &row)?;
+        let outcome = outcome_of(shared, &spec, &row).await?;
         if row.status != MapRunStatus::Aborted {
             report(&parent, &spec, outcome).await;
         }
@@ -199,18 +205,34 @@ pub(crate) fn resolve_concurrency(requested: u32) -> u32 {
     }
 }
 
-/// What an ended run reports: its results, or its error.
-fn outcome_of(
+/// What an ended run reports: its output, or its error.
+async fn outcome_of(
     shared: &Shared,
+    spec: &MapRunSpec,
     row: &MapRunRow,
 ) -> Result<Result<String, StatesError>, EngineError> {
     if row.status == MapRunStatus::Succeeded {
-        return assemble(shared.log.as_ref(), row, shared.options.payload_limit_bytes);
+        return output_of(shared, spec, row).await;
     }
     Ok(Err(StatesError::new(
         row.error.clone().unwrap_or_default(),
         row.cause.clone().unwrap_or_default(),
     )))
+}
+
+/// The Map output: the ResultWriter reference after exporting every
+/// child's result, or the results array in child order.
+async fn output_of(
+    shared: &Shared,
+    spec: &MapRunSpec,
+    row: &MapRunRow,
+) -> Result<Result<String, StatesError>, EngineError> {
+    if let Some(writer) = spec.result_writer.as_ref().filter(|w| exports(Some(w))) {
+        let stores = &shared.maprun.options.stores;
+        let exported = export(shared.log.as_ref(), stores, row, writer).await?;
+        return Ok(exported.map(|output| output.to_string()));
+    }
+    assemble(shared.log.as_ref(), row, shared.options.payload_limit_bytes)
 }
 
 /// Sends the outcome to the parent's driver as `MapRunCompleted`; a parent
@@ -386,7 +408,14 @@ impl Run {
             let wanted = if !self.window.pending.is_empty() {
                 room.min(self.window.pending.len())
             } else if self.reader.is_some() {
-                room
+                // One commit per dispatch: wait until a useful share of
+                // the window is free rather than committing per child.
+                let chunk = (limit / DISPATCH_SHARE).clamp(1, DISPATCH_CHUNK_MAX);
+                if (room as u64) < chunk && self.window.running > 0 {
+                    0
+                } else {
+                    room
+                }
             } else {
                 0
             };
@@ -433,8 +462,16 @@ impl Run {
     async fn finish(&mut self) -> Result<(), EngineError> {
         self.abort_pending().await?;
         let outcome = match &self.failure {
-            Some((_, error)) => Err(error.clone()),
-            None => self.results()?,
+            Some((MapRunStatus::Aborted, error)) => Err(error.clone()),
+            Some((_, error)) => {
+                // A failed run still exports what its children did.
+                if exports(self.spec.result_writer.as_ref()) {
+                    self.window.settle(&mut self.row);
+                    let _ = output_of(&self.shared, &self.spec, &self.row).await?;
+                }
+                Err(error.clone())
+            }
+            None => output_of(&self.shared, &self.spec, &self.row).await?,
         };
         let status = match (&self.failure, &outcome) {
             (Some((status, _)), _) => *status,
@@ -455,27 +492,6 @@ impl Run {
         }
         report(&self.parent, &self.spec, outcome).await;
         Ok(())
-    }
-
-    /// The run's output: the results array (ResultWriter export is not
-    /// supported yet and fails the run).
-    fn results(&self) -> Result<Result<String, StatesError>, EngineError> {
-        let exports = self
-            .spec
-            .result_writer
-            .as_ref()
-            .is_some_and(|writer| writer.get("Resource").is_some());
-        if exports {
-            return Ok(Err(StatesError::new(
-                shoal_readers::RESULT_WRITER_FAILED,
-                "ResultWriter export is not supported by this engine yet",
-            )));
-        }
-        assemble(
-            self.shared.log.as_ref(),
-            &self.row,
-            self.shared.options.payload_limit_bytes,
-        )
     }
 
     /// Pending children of a run that ended early get an `ExecutionAborted`

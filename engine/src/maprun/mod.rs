@@ -71,6 +71,7 @@
 mod api;
 mod coordinator;
 mod dispatch;
+mod export;
 mod ids;
 mod record;
 mod registry;
