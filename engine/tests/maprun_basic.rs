@@ -18,12 +18,17 @@ async fn results_come_in_item_order_and_the_parent_history_does_not_grow() {
     let log = MemoryLog::new();
     let engine = engine_with(&log, handlers, MapRunOptions::new()).await;
     // Later items finish first.
-    let input: Vec<Value> = (0..50).map(|i| json!({"v": i, "ms": 500 - i * 10})).collect();
+    let input: Vec<Value> = (0..50)
+        .map(|i| json!({"v": i, "ms": 500 - i * 10}))
+        .collect();
     let definition = map_definition(json!({"Label": "order", "MaxConcurrency": 50}));
     let id = run(&engine, &definition, Value::Array(input)).await;
     let done = engine.describe_execution(id).unwrap();
     assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
-    assert_eq!(done.output, Some(Value::Array((0..50).map(|i| json!(i)).collect())));
+    assert_eq!(
+        done.output,
+        Some(Value::Array((0..50).map(|i| json!(i)).collect()))
+    );
     let history = engine.get_execution_history(id, 0, usize::MAX).unwrap();
     let kinds: Vec<&str> = history.iter().map(|e| e.kind.name()).collect();
     assert_eq!(
@@ -55,7 +60,9 @@ async fn results_come_in_item_order_and_the_parent_history_does_not_grow() {
     assert_eq!(children.len(), 50);
     assert!(children.iter().all(|(_, status)| *status == "SUCCEEDED"));
     // Each child has its own history.
-    let child = engine.get_execution_history(children[7].0, 0, usize::MAX).unwrap();
+    let child = engine
+        .get_execution_history(children[7].0, 0, usize::MAX)
+        .unwrap();
     assert_eq!(child.first().unwrap().kind.name(), "ExecutionStarted");
     assert_eq!(child.last().unwrap().kind.name(), "ExecutionSucceeded");
     assert_eq!(child.last().unwrap().details.output.as_deref(), Some("7"));

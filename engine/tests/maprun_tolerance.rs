@@ -17,7 +17,9 @@ use shoal_storage::MemoryLog;
 fn ten_items(failing: usize) -> Value {
     Value::Array(
         (0..10)
-            .map(|i| json!({"v": i, "fail": i < failing, "ms": if i < failing { 0 } else { 1_000 }}))
+            .map(
+                |i| json!({"v": i, "fail": i < failing, "ms": if i < failing { 0 } else { 1_000 }}),
+            )
             .collect(),
     )
 }
@@ -51,7 +53,10 @@ async fn succeeds(tolerance: Value, failing: usize) -> bool {
         }
         ExecutionStatus::Failed => {
             assert_eq!(run.status, MapRunStatus::Failed);
-            assert_eq!(done.error.as_deref(), Some("States.ExceedToleratedFailureThreshold"));
+            assert_eq!(
+                done.error.as_deref(),
+                Some("States.ExceedToleratedFailureThreshold")
+            );
             assert_eq!(
                 run.error.as_deref(),
                 Some("States.ExceedToleratedFailureThreshold")
@@ -80,7 +85,10 @@ async fn tolerated_failure_percentage_at_under_and_over() {
 
 #[tokio::test(start_paused = true)]
 async fn thresholds_from_paths_and_no_tolerance_by_default() {
-    assert!(!succeeds(json!({}), 1).await, "no tolerance: one failure fails");
+    assert!(
+        !succeeds(json!({}), 1).await,
+        "no tolerance: one failure fails"
+    );
     assert!(succeeds(json!({}), 0).await);
     let (handlers, _gauge) = handlers();
     let log = MemoryLog::new();
@@ -90,7 +98,12 @@ async fn thresholds_from_paths_and_no_tolerance_by_default() {
         "ToleratedFailureCountPath": "$.count",
         "ResultPath": "$.out"
     }));
-    let id = run(&engine, &definition, json!({"count": 4, "items": ten_items(4)})).await;
+    let id = run(
+        &engine,
+        &definition,
+        json!({"count": 4, "items": ten_items(4)}),
+    )
+    .await;
     let done = engine.describe_execution(id).unwrap();
     assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
     let out = &done.output.unwrap()["out"];
@@ -107,7 +120,10 @@ async fn a_failed_map_run_is_caught_like_any_state_error() {
     let mut definition = map_definition(json!({
         "Catch": [{"ErrorEquals": ["States.ExceedToleratedFailureThreshold"], "Next": "Caught"}]
     }));
-    definition["States"]["M"].as_object_mut().unwrap().remove("End");
+    definition["States"]["M"]
+        .as_object_mut()
+        .unwrap()
+        .remove("End");
     definition["States"]["M"]["Next"] = json!("Never");
     definition["States"]["Never"] = json!({"Type": "Fail", "Error": "Never"});
     definition["States"]["Caught"] = json!({"Type": "Pass", "Result": "caught", "End": true});
@@ -121,6 +137,9 @@ async fn a_failed_map_run_is_caught_like_any_state_error() {
         .iter()
         .map(|e| e.kind.name())
         .collect();
-    assert!(kinds.contains(&"MapRunFailed") && kinds.contains(&"MapStateFailed"), "{kinds:?}");
+    assert!(
+        kinds.contains(&"MapRunFailed") && kinds.contains(&"MapStateFailed"),
+        "{kinds:?}"
+    );
     engine.shutdown().await;
 }

@@ -45,7 +45,10 @@ pub fn handlers() -> (HandlerRegistry, Gauge) {
             }
             gauge.now.fetch_sub(1, Ordering::SeqCst);
             if input["fail"].as_bool() == Some(true) {
-                return Err(TaskError::new("Item.Failed", format!("item {}", input["v"])));
+                return Err(TaskError::new(
+                    "Item.Failed",
+                    format!("item {}", input["v"]),
+                ));
             }
             Ok(input.get("v").cloned().unwrap_or(input))
         }
