@@ -17,9 +17,13 @@ use crate::interpreter::{
 use crate::store::{self, keys, ExecutionRow, TransitionRecord};
 use crate::task::CancellationToken;
 
-/// Transitions one driver commits together at most, so one busy execution cannot
-/// build an unbounded batch.
-pub const TRANSITIONS_PER_BATCH_MAX: usize = 256;
+/// Transitions one driver commits together at most. Large, because a chain
+/// of internal transitions (Pass states) pays one fsync per batch.
+pub const TRANSITIONS_PER_BATCH_MAX: usize = 4096;
+
+/// Record bytes after which a driver stops adding to its batch, so large
+/// payloads cannot build an unbounded batch.
+pub const BATCH_RECORD_BYTES_MAX: usize = 1024 * 1024;
 
 /// A running execution's driver (one tokio task).
 pub(crate) struct Driver {
@@ -36,6 +40,7 @@ pub(crate) struct Driver {
 /// What one batch of transitions left to do after it is durable.
 #[derive(Default)]
 struct Pending {
+    record_bytes: usize,
     effects: Vec<Effect>,
     acks: Vec<oneshot::Sender<Result<(), EngineError>>>,
     completion: Option<Completion>,
@@ -88,7 +93,10 @@ impl Driver {
             let mut pending = Pending::default();
             self.apply(first, &mut batch, &mut pending);
             let mut applied = 1;
-            while applied < TRANSITIONS_PER_BATCH_MAX && pending.completion.is_none() {
+            while applied < TRANSITIONS_PER_BATCH_MAX
+                && pending.record_bytes < BATCH_RECORD_BYTES_MAX
+                && pending.completion.is_none()
+            {
                 let next = match self.internal.pop_front() {
                     Some(input) => Command { input, ack: None },
                     None => match self.receiver.try_recv() {
@@ -165,6 +173,7 @@ impl Driver {
             }
         };
         let id = self.state.id();
+        pending.record_bytes += payload.len();
         batch.append(
             StreamId(id.0),
             Seq(next.transitions()),

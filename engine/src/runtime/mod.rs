@@ -12,7 +12,8 @@
 //!    adds it to the batch; if the transition ends the execution, the
 //!    index-row move (RUNNING → final status) joins the same batch.
 //! 4. Internal `Continue` inputs are stepped into the same batch (up to
-//!    `TRANSITIONS_PER_BATCH_MAX`), as are inputs already queued; nothing
+//!    `TRANSITIONS_PER_BATCH_MAX`, `BATCH_RECORD_BYTES_MAX`), as are inputs
+//!    already queued; nothing
 //!    outside the driver sees them before the commit.
 //! 5. The batch goes to `EventLog::commit` and the driver awaits its ticket.
 //! 6. Only on `Ok`: callers waiting for an acknowledgement are answered,
@@ -51,5 +52,5 @@ pub(crate) mod ids;
 pub(crate) mod shared;
 
 pub use clock::{Clock, SystemClock, TokioClock};
-pub use driver::TRANSITIONS_PER_BATCH_MAX;
+pub use driver::{BATCH_RECORD_BYTES_MAX, TRANSITIONS_PER_BATCH_MAX};
 pub use ids::EXECUTION_IDS_PER_RESERVATION;
