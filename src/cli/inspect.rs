@@ -39,6 +39,30 @@ impl Inspector {
         Inspector { log }
     }
 
+    /// The log being read.
+    pub fn log(&self) -> &Arc<dyn EventLog> {
+        &self.log
+    }
+
+    /// The type of the event that ended `id` (its last record's
+    /// `Execution{Succeeded,Failed,TimedOut,Aborted}`), or `None` while it runs.
+    pub fn end_event(&self, id: ExecutionId) -> Result<Option<HistoryEventType>, CliError> {
+        let Some(last) = self
+            .log
+            .last_seq(StreamId(id.0))
+            .map_err(|e| CliError::Storage(format!("reading {id}: {e}")))?
+        else {
+            return Ok(None);
+        };
+        let record = self.record_at(id, last.0)?;
+        Ok(record
+            .events
+            .iter()
+            .rev()
+            .map(|e| e.kind)
+            .find(|kind| is_end(*kind)))
+    }
+
     /// The id of `exec`: an `exec-<16 hex>` id or an execution name.
     pub fn resolve(&self, exec: &str) -> Result<ExecutionId, CliError> {
         if let Ok(id) = exec.parse::<ExecutionId>() {
@@ -89,15 +113,7 @@ impl Inspector {
             .map_err(|e| CliError::Storage(format!("reading {id}: {e}")))?
             .unwrap_or(Seq(1));
         let record = self.record_at(id, last.0)?;
-        let end = record.events.iter().rev().find(|event| {
-            matches!(
-                event.kind,
-                HistoryEventType::ExecutionSucceeded
-                    | HistoryEventType::ExecutionFailed
-                    | HistoryEventType::ExecutionAborted
-                    | HistoryEventType::ExecutionTimedOut
-            )
-        });
+        let end = record.events.iter().rev().find(|event| is_end(event.kind));
         if let Some(event) = end {
             description.output = event
                 .details
@@ -196,6 +212,16 @@ impl Inspector {
             .ok_or_else(|| CliError::NotFound(format!("execution {id} has no record {seq}")))?;
         store::decode_transition(&record.payload).map_err(|detail| corrupt(id, seq, &detail))
     }
+}
+
+fn is_end(kind: HistoryEventType) -> bool {
+    matches!(
+        kind,
+        HistoryEventType::ExecutionSucceeded
+            | HistoryEventType::ExecutionFailed
+            | HistoryEventType::ExecutionAborted
+            | HistoryEventType::ExecutionTimedOut
+    )
 }
 
 fn corrupt(id: ExecutionId, seq: u64, detail: &str) -> CliError {

@@ -56,14 +56,15 @@ pub fn list(
 pub fn describe(data_dir: &Path, exec: &str, json: bool) -> Result<(), CliError> {
     let inspector = Inspector::open(data_dir)?;
     let description = inspector.describe(inspector.resolve(exec)?)?;
-    print_description(&description, json);
+    let map_runs = super::map_run::list_arns(&inspector, description.id)?;
+    print_description(&description, map_runs, json);
     Ok(())
 }
 
 /// Prints one execution as `describe` does.
-pub fn print_description(d: &ExecutionDescription, json: bool) {
+pub fn print_description(d: &ExecutionDescription, map_runs: Vec<String>, json: bool) {
     if json {
-        views::print_json(&ExecutionView::from(d));
+        views::print_json(&ExecutionView::new(d, map_runs));
         return;
     }
     let mut rows = vec![
@@ -85,6 +86,9 @@ pub fn print_description(d: &ExecutionDescription, json: bool) {
     }
     if let Some(cause) = &d.cause {
         rows.push(vec!["Cause".into(), cause.clone()]);
+    }
+    for arn in map_runs {
+        rows.push(vec!["Map run".into(), arn]);
     }
     for row in rows {
         println!("{:<14} {}", row[0], row[1]);

@@ -5,6 +5,7 @@ mod definition;
 mod error;
 mod inspect;
 mod inspect_commands;
+mod map_run;
 mod open;
 mod progress;
 mod run;
@@ -101,6 +102,11 @@ enum Command {
         /// Execution name or id (exec-<16 hex digits>)
         execution: String,
     },
+    /// Show a Distributed Map run's status and child counters
+    MapRun {
+        /// The map run's ARN (as `describe` lists it)
+        map_run_arn: String,
+    },
     /// Abort a running execution of a data directory no other shoal process has open
     Stop {
         /// Execution name or id (exec-<16 hex digits>)
@@ -177,6 +183,7 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         } => inspect_commands::list(&data_dir, status, state_machine.as_deref(), limit, json),
         Command::Describe { execution } => inspect_commands::describe(&data_dir, &execution, json),
         Command::History { execution } => inspect_commands::history(&data_dir, &execution, json),
+        Command::MapRun { map_run_arn } => map_run::map_run(&data_dir, &map_run_arn, json),
         Command::Stop {
             execution,
             error,

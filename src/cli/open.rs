@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use shoal_engine::maprun::MapRunOptions;
 use shoal_engine::Engine;
 use shoal_readers::{S3Options, StoreRegistry};
 use shoal_storage::{EventLog, SledLog, SledLogOptions};
@@ -96,9 +97,11 @@ pub fn stores(args: &[StoreArg]) -> Result<StoreRegistry, CliError> {
 pub async fn engine(data_dir: &Path, store_args: &[StoreArg]) -> Result<Engine, CliError> {
     let stores = stores(store_args)?;
     let log = open_log(data_dir, true)?;
-    let builder = Engine::builder(log).handlers(shoal::builtin_handlers());
-    let _ = &stores;
-    let engine = builder.build().await?;
+    let engine = Engine::builder(log)
+        .handlers(shoal::builtin_handlers())
+        .map_run_options(MapRunOptions::new().with_stores(stores))
+        .build()
+        .await?;
     if engine.recovered() > 0 {
         tracing::info!(
             recovered = engine.recovered(),

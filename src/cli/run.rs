@@ -61,14 +61,19 @@ pub async fn run(data_dir: &Path, request: RunRequest, json: bool) -> Result<(),
         .into_iter()
         .next()
         .ok_or_else(|| CliError::Storage(format!("execution {id} ended without a description")))?;
-    report(&description, json)
+    let map_runs = engine.list_map_runs(description.id).unwrap_or_default();
+    report(&description, map_runs, json)
 }
 
 /// Prints a finished execution as `run` does: the output JSON, or the
 /// description with `--json`; an unsuccessful end is an error (exit 1).
-fn report(description: &ExecutionDescription, json: bool) -> Result<(), CliError> {
+fn report(
+    description: &ExecutionDescription,
+    map_runs: Vec<String>,
+    json: bool,
+) -> Result<(), CliError> {
     if json {
-        print_description(description, true);
+        print_description(description, map_runs, true);
     } else if let Some(output) = &description.output {
         views::print_json(output);
     }
@@ -114,7 +119,10 @@ pub async fn resume(data_dir: &Path, stores: &[StoreArg], json: bool) -> Result<
     }
     let done = result?;
     if json {
-        let views: Vec<ExecutionView> = done.iter().map(ExecutionView::from).collect();
+        let views: Vec<ExecutionView> = done
+            .iter()
+            .map(|d| ExecutionView::new(d, engine.list_map_runs(d.id).unwrap_or_default()))
+            .collect();
         views::print_json(&serde_json::json!({ "executions": views }));
     } else {
         let rows: Vec<Vec<String>> = done

@@ -31,7 +31,8 @@ pub async fn stop(
     engine.shutdown().await;
     let description = stopped?;
     if json {
-        print_description(&description, true);
+        let map_runs = engine.list_map_runs(description.id).unwrap_or_default();
+        print_description(&description, map_runs, true);
     } else {
         eprintln!("stopped {} ({})", description.name, description.id);
     }

@@ -32,10 +32,13 @@ pub struct ExecutionView {
     pub start_date: String,
     /// End time, RFC 3339.
     pub stop_date: Option<String>,
+    /// The ARNs of its Distributed Map runs, in the order they started.
+    pub map_runs: Vec<String>,
 }
 
-impl From<&ExecutionDescription> for ExecutionView {
-    fn from(d: &ExecutionDescription) -> Self {
+impl ExecutionView {
+    /// The view of `d`, whose map runs are `map_runs`.
+    pub fn new(d: &ExecutionDescription, map_runs: Vec<String>) -> Self {
         ExecutionView {
             execution_id: d.id.to_string(),
             name: d.name.clone(),
@@ -48,6 +51,7 @@ impl From<&ExecutionDescription> for ExecutionView {
             cause: d.cause.clone(),
             start_date: date(d.started_ms),
             stop_date: d.stopped_ms.map(date),
+            map_runs,
         }
     }
 }

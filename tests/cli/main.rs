@@ -6,5 +6,6 @@
 mod command_runner;
 mod crash;
 mod inspect;
+mod map_run;
 mod support;
 mod validate;
