@@ -13,8 +13,8 @@
 //!    index-row move (RUNNING → final status) joins the same batch.
 //! 4. Internal `Continue` inputs are stepped into the same batch (up to
 //!    `TRANSITIONS_PER_BATCH_MAX`, `BATCH_RECORD_BYTES_MAX`), as are inputs
-//!    already queued; nothing
-//!    outside the driver sees them before the commit.
+//!    already queued; nothing outside the driver sees them before the
+//!    commit.
 //! 5. The batch goes to `EventLog::commit` and the driver awaits its ticket.
 //! 6. Only on `Ok`: callers waiting for an acknowledgement are answered,
 //!    then effects run: task attempts are invoked, timers armed or
