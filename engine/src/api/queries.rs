@@ -99,7 +99,12 @@ pub(crate) fn describe(
     shared: &Shared,
     id: ExecutionId,
 ) -> Result<ExecutionDescription, EngineError> {
-    let (status, row) = index_row(shared, id)?;
+    let (status, row) = if crate::maprun::is_child(id) {
+        // Map run children have no index row; their stream says it all.
+        crate::maprun::child_row(shared, id)?
+    } else {
+        index_row(shared, id)?
+    };
     let start = start_record(shared, id)?;
     let mut description = ExecutionDescription {
         id,

@@ -24,6 +24,11 @@ pub const DISPATCH_CHILDREN_MAX: usize = 1024;
 /// Items read per dispatch at most when batching has no count limit.
 const DISPATCH_ITEMS_MAX: usize = 4096;
 
+/// Batches the log may have queued (not yet durable) before dispatch waits.
+pub const QUEUED_BATCHES_MAX: u64 = 4096;
+/// How long dispatch waits before looking at the log's queue again.
+const BACKPRESSURE_PAUSE: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// A child's input and how many items it carries.
 pub(crate) struct ChildInput {
     pub input: Value,
@@ -34,6 +39,14 @@ impl Run {
     /// Reads items for up to `slots` children, records them, starts up to
     /// `slots` of them (the rest wait as pending). Returns how many started.
     pub(crate) async fn dispatch(&mut self, slots: usize) -> Result<usize, EngineError> {
+        // Back-pressure: while the log's committer is behind, new children
+        // wait in the reader rather than as batches in memory.
+        while self.shared.log.metrics().queued_batches > QUEUED_BATCHES_MAX {
+            if *self.shared.stopping.borrow() {
+                return Ok(0);
+            }
+            tokio::time::sleep(BACKPRESSURE_PAUSE).await;
+        }
         let Some(reader) = self.reader.as_mut() else {
             return Ok(0);
         };

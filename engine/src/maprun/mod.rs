@@ -79,7 +79,7 @@ mod results;
 mod window;
 
 pub use api::{MapRunCounts, MapRunDescription};
-pub use dispatch::DISPATCH_CHILDREN_MAX;
+pub use dispatch::{DISPATCH_CHILDREN_MAX, QUEUED_BATCHES_MAX};
 pub use ids::{is_child, MapRunKey, CHILD_INDEX_BITS};
 pub use record::{decode_row, encode_row, Ended, MapRunRow, MapRunStatus, MAP_RUNS, NEXT_MAP_RUN};
 pub use registry::{
@@ -88,3 +88,4 @@ pub use registry::{
 
 pub(crate) use coordinator::launch;
 pub(crate) use registry::Registry;
+pub(crate) use results::child_row;

@@ -109,3 +109,66 @@ pub(crate) fn assemble(
     out.push(']');
     Ok(Ok(out))
 }
+
+/// What the execution index would say of child `id` (which has no index
+/// row): its status from its last record, its times from its first and
+/// last records.
+pub(crate) fn child_row(
+    shared: &crate::runtime::shared::Shared,
+    id: ExecutionId,
+) -> Result<(crate::api::ExecutionStatus, crate::store::ExecutionRow), EngineError> {
+    use crate::api::ExecutionStatus as S;
+    let log = shared.log.as_ref();
+    let stream = StreamId(id.0);
+    let read = |e| EngineError::log("reading a map run child", e);
+    let not_found = || EngineError::ExecutionNotFound {
+        execution: id.to_string(),
+    };
+    let first = log
+        .read_stream(stream, shoal_storage::Seq(1), 1)
+        .map_err(read)?
+        .into_iter()
+        .next()
+        .ok_or_else(not_found)?;
+    let decode = |payload: &[u8], seq| {
+        store::decode_transition(payload).map_err(|detail| {
+            EngineError::store(
+                "reading a map run child",
+                StoreError::Corrupt {
+                    what: "transition record",
+                    location: format!("{stream} {seq}"),
+                    detail,
+                },
+            )
+        })
+    };
+    let start = decode(&first.payload, first.seq)?;
+    let crate::interpreter::Input::Start { state_machine, .. } = &start.input.input else {
+        return Err(not_found());
+    };
+    let (status, stopped_ms) = match child_outcome(log, id)? {
+        None => (S::Running, None),
+        Some((status, _)) => {
+            let last = log.last_seq(stream).map_err(read)?.unwrap_or(first.seq);
+            let record = log.read_stream(stream, last, 1).map_err(read)?;
+            let stopped = match record.first() {
+                Some(r) => Some(decode(&r.payload, r.seq)?.input.timestamp_ms),
+                None => None,
+            };
+            let status = match status {
+                SUCCEEDED => S::Succeeded,
+                FAILED => S::Failed,
+                TIMED_OUT => S::TimedOut,
+                _ => S::Aborted,
+            };
+            (status, stopped)
+        }
+    };
+    let row = crate::store::ExecutionRow {
+        name: id.to_string(),
+        state_machine: state_machine.clone(),
+        started_ms: start.input.timestamp_ms,
+        stopped_ms,
+    };
+    Ok((status, row))
+}
