@@ -1,6 +1,7 @@
 //! The `shoal` command line: argument parsing (clap), logging, dispatch and
 //! exit codes. One module per command; `docs/cli.md` is the reference.
 
+mod bench;
 mod definition;
 mod error;
 mod inspect;
@@ -107,6 +108,9 @@ enum Command {
         /// The map run's ARN (as `describe` lists it)
         map_run_arn: String,
     },
+    /// Whole-process benchmarks (one JSON object with --json)
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Abort a running execution of a data directory no other shoal process has open
     Stop {
         /// Execution name or id (exec-<16 hex digits>)
@@ -117,6 +121,32 @@ enum Command {
         /// Cause recorded in ExecutionAborted
         #[arg(long, default_value = "")]
         cause: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// A DISTRIBUTED Map over N items on a SledLog in a fresh directory
+    /// (under --data-dir, else the temporary directory; removed afterwards)
+    Map {
+        /// Items to map
+        #[arg(long, default_value_t = 10_000)]
+        items: u64,
+        /// MaxConcurrency of the map run
+        #[arg(long, default_value_t = 10_000)]
+        concurrency: u32,
+        /// Child execution type: standard or express
+        #[arg(long, default_value = "standard")]
+        child: String,
+        /// Where the items come from: memory (an in-memory store) or jsonl (a local file)
+        #[arg(long, default_value = "memory")]
+        source: String,
+        /// Each child's task: noop, or sleep-ms:N
+        #[arg(long, default_value = "noop")]
+        handler: String,
+        /// Keep the benchmark's data directory
+        #[arg(long)]
+        keep: bool,
     },
 }
 
@@ -155,6 +185,7 @@ pub fn main() -> ExitCode {
 }
 
 async fn dispatch(cli: Cli) -> Result<(), CliError> {
+    let explicit_data_dir = cli.data_dir.clone();
     let data_dir = open::data_dir(cli.data_dir);
     let json = cli.json;
     match cli.command {
@@ -183,6 +214,24 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         } => inspect_commands::list(&data_dir, status, state_machine.as_deref(), limit, json),
         Command::Describe { execution } => inspect_commands::describe(&data_dir, &execution, json),
         Command::History { execution } => inspect_commands::history(&data_dir, &execution, json),
+        Command::Bench(BenchCommand::Map {
+            items,
+            concurrency,
+            child,
+            source,
+            handler,
+            keep,
+        }) => {
+            let bench = bench::MapBench {
+                items,
+                concurrency,
+                child,
+                source,
+                handler,
+                keep,
+            };
+            bench::map(bench, explicit_data_dir, json).await
+        }
         Command::MapRun { map_run_arn } => map_run::map_run(&data_dir, &map_run_arn, json),
         Command::Stop {
             execution,

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod bench;
 mod command_runner;
 mod crash;
 mod inspect;

@@ -1,0 +1,273 @@
+//! `shoal bench map`: a whole-process Distributed Map benchmark.
+//!
+//! 1. Writes `--items` JSON Lines items (`{"i": n}`) to a memory store or to
+//!    a file in a fresh directory, outside the timed part.
+//! 2. Builds an engine on a SledLog in a fresh data directory with the
+//!    built-in handlers and registers a DISTRIBUTED Map over the items
+//!    (MaxConcurrency `--concurrency`, children `--child`, one Task running
+//!    `--handler`). The engine's payload limit is raised to
+//!    [`RESULTS_BYTES_MAX`] so that the results array of a million items
+//!    fits, and `"ResultPath": null` drops it from the output (the results
+//!    are still assembled, as every Map without a ResultWriter does).
+//! 3. Times start → durable completion, then reads the log's counters
+//!    (records = transitions), the engine's peak of children in flight, the
+//!    process's peak RSS (VmHWM) and the log's size on disk.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::{json, Value};
+use shoal_engine::maprun::MapRunOptions;
+use shoal_engine::{Engine, ExecutionStatus};
+use shoal_readers::{Store, StoreRegistry};
+use shoal_storage::{EventLog, SledLog, SledLogOptions};
+
+use super::error::CliError;
+use super::views;
+
+/// The payload limit of the benchmark's engine: room for the results array.
+const RESULTS_BYTES_MAX: usize = 1 << 30;
+
+/// What `bench map` measures; `--json` prints it as one object.
+#[derive(Debug, Serialize)]
+pub struct MapBenchReport {
+    /// Items mapped.
+    pub items: u64,
+    /// MaxConcurrency.
+    pub concurrency: u32,
+    /// `standard` or `express`.
+    pub child: String,
+    /// `memory` or `jsonl`.
+    pub source: String,
+    /// `noop` or `sleep-ms:N`.
+    pub handler: String,
+    /// Start to durable completion, seconds.
+    pub wall_s: f64,
+    /// Items per second of wall time.
+    pub items_per_s: f64,
+    /// Transition records written during the run.
+    pub transitions: u64,
+    /// Transitions per second of wall time.
+    pub transitions_per_s: f64,
+    /// Log commits (fsyncs) during the run.
+    pub commits: u64,
+    /// Most children in flight at once (the engine's own peak counter).
+    pub max_in_flight: usize,
+    /// Peak resident set size of the process (VmHWM), bytes.
+    pub peak_rss_bytes: u64,
+    /// Size of the log directory on disk after the run, bytes.
+    pub log_bytes: u64,
+    /// The parent execution's status.
+    pub status: String,
+    /// Its error, when it did not succeed.
+    pub error: Option<String>,
+    /// Its cause.
+    pub cause: Option<String>,
+}
+
+/// `bench map` options.
+#[derive(Debug, Clone)]
+pub struct MapBench {
+    /// `--items`.
+    pub items: u64,
+    /// `--concurrency`.
+    pub concurrency: u32,
+    /// `--child`.
+    pub child: String,
+    /// `--source`.
+    pub source: String,
+    /// `--handler`.
+    pub handler: String,
+    /// `--keep`: leave the data directory in place.
+    pub keep: bool,
+}
+
+/// Runs the benchmark in a fresh directory under `data_dir` (or the
+/// system's temporary directory) and prints the report.
+pub async fn map(bench: MapBench, data_dir: Option<PathBuf>, json: bool) -> Result<(), CliError> {
+    let base = data_dir.unwrap_or_else(std::env::temp_dir);
+    let dir = base.join(format!("shoal-bench-{}-{}", std::process::id(), now_ms()));
+    let result = run_map(&bench, &dir).await;
+    if !bench.keep {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let report = result?;
+    if json {
+        views::print_json(&report);
+    } else if let Ok(Value::Object(fields)) = serde_json::to_value(&report) {
+        for (key, value) in fields {
+            println!("{key:<18} {value}");
+        }
+    }
+    if report.status != ExecutionStatus::Succeeded.name() {
+        return Err(CliError::ExecutionFailed(format!(
+            "the benchmark's execution ended {}: {}: {}",
+            report.status,
+            report.error.as_deref().unwrap_or(""),
+            report.cause.as_deref().unwrap_or("")
+        )));
+    }
+    Ok(())
+}
+
+async fn run_map(bench: &MapBench, dir: &Path) -> Result<MapBenchReport, CliError> {
+    let (resource, selector) = handler(&bench.handler)?;
+    let execution_type = match bench.child.as_str() {
+        "standard" => "STANDARD",
+        "express" => "EXPRESS",
+        other => {
+            return Err(CliError::Usage(format!(
+                "--child {other:?}: standard or express"
+            )))
+        }
+    };
+    let store = items_store(bench, dir).await?;
+    let mut stores = StoreRegistry::new();
+    stores.insert("bench", store);
+    let log_dir = dir.join("log");
+    std::fs::create_dir_all(&log_dir)
+        .map_err(|e| CliError::Storage(format!("cannot create {}: {e}", log_dir.display())))?;
+    let log = std::sync::Arc::new(
+        SledLog::open(&log_dir, SledLogOptions::new()).map_err(|e| CliError::log(dir, e))?,
+    );
+    let engine = Engine::builder(log.clone())
+        .handlers(shoal::builtin_handlers())
+        .payload_limit_bytes(RESULTS_BYTES_MAX)
+        .map_run_options(MapRunOptions::new().with_stores(stores))
+        .build()
+        .await?;
+    let definition = json!({"StartAt": "Map", "States": {"Map": {
+        "Type": "Map",
+        "MaxConcurrency": bench.concurrency,
+        "ItemReader": {
+            "Resource": "arn:aws:states:::s3:getObject",
+            "ReaderConfig": {"InputType": "JSONL"},
+            "Parameters": {"Bucket": "bench", "Key": "items.jsonl"}
+        },
+        "ItemSelector": selector,
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": execution_type},
+            "StartAt": "Work",
+            "States": {"Work": {"Type": "Task", "Resource": resource, "End": true}}
+        },
+        "ResultPath": null,
+        "End": true
+    }}});
+    let measured = async {
+        engine
+            .register_state_machine("bench-map", &definition.to_string())
+            .await?;
+        let before = log.metrics();
+        let started = Instant::now();
+        let id = engine.start_execution("bench-map", None, json!({})).await?;
+        let done = engine.wait_for_completion(id).await?;
+        Ok::<_, CliError>((started.elapsed().as_secs_f64(), before, done))
+    }
+    .await;
+    let peak = engine.map_run_metrics().peak_in_flight;
+    engine.shutdown().await;
+    let (wall_s, before, done) = measured?;
+    let after = log.metrics();
+    let transitions = after.records.saturating_sub(before.records);
+    let wall = wall_s.max(1e-9);
+    Ok(MapBenchReport {
+        items: bench.items,
+        concurrency: bench.concurrency,
+        child: bench.child.clone(),
+        source: bench.source.clone(),
+        handler: bench.handler.clone(),
+        wall_s,
+        items_per_s: bench.items as f64 / wall,
+        transitions,
+        transitions_per_s: transitions as f64 / wall,
+        commits: after.commits.saturating_sub(before.commits),
+        max_in_flight: peak,
+        peak_rss_bytes: peak_rss_bytes(),
+        log_bytes: directory_bytes(&log_dir),
+        status: done.status.name().to_string(),
+        error: done.error,
+        cause: done.cause,
+    })
+}
+
+/// The Task resource and the ItemSelector for `--handler`.
+fn handler(text: &str) -> Result<(&'static str, Value), CliError> {
+    if text == "noop" {
+        return Ok(("shoal:noop", json!({"i.$": "$$.Map.Item.Value.i"})));
+    }
+    let ms = text
+        .strip_prefix("sleep-ms:")
+        .and_then(|ms| ms.parse::<u64>().ok())
+        .ok_or_else(|| CliError::Usage(format!("--handler {text:?}: noop or sleep-ms:N")))?;
+    Ok((
+        "shoal:sleep",
+        json!({"i.$": "$$.Map.Item.Value.i", "Milliseconds": ms}),
+    ))
+}
+
+/// The store holding `items.jsonl`: in memory, or a directory beside the log.
+async fn items_store(bench: &MapBench, dir: &Path) -> Result<Store, CliError> {
+    let mut text = String::with_capacity(usize::try_from(bench.items).unwrap_or(0) * 12);
+    for i in 0..bench.items {
+        text.push_str(&format!("{{\"i\":{i}}}\n"));
+    }
+    match bench.source.as_str() {
+        "memory" => {
+            let store = Store::memory("bench");
+            store
+                .put("items.jsonl", Bytes::from(text))
+                .await
+                .map_err(|e| CliError::Storage(format!("writing the items: {e}")))?;
+            Ok(store)
+        }
+        "jsonl" => {
+            let items_dir = dir.join("items");
+            std::fs::create_dir_all(&items_dir)
+                .and_then(|()| std::fs::write(items_dir.join("items.jsonl"), text))
+                .map_err(|e| CliError::Storage(format!("writing the items: {e}")))?;
+            Store::local("bench", &items_dir).map_err(|e| CliError::Storage(e.to_string()))
+        }
+        other => Err(CliError::Usage(format!(
+            "--source {other:?}: memory or jsonl"
+        ))),
+    }
+}
+
+/// VmHWM from /proc/self/status (0 where there is no procfs).
+fn peak_rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .map_or(0, |kib| kib * 1024)
+}
+
+fn directory_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|entry| match entry.metadata() {
+            Ok(meta) if meta.is_dir() => directory_bytes(&entry.path()),
+            Ok(meta) => meta.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+fn now_ms() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0)
+}
