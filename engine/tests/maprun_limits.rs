@@ -117,3 +117,39 @@ async fn the_global_bound_holds_across_map_runs() {
     assert_eq!(engine.map_run_metrics().in_flight, 0);
     engine.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn map_runs_sharing_the_global_bound_take_turns() {
+    let (handlers, gauge) = handlers();
+    let log = MemoryLog::new();
+    let options = MapRunOptions::new().with_global_in_flight(10);
+    let engine = engine_with(&log, handlers, options).await;
+    let definition = map_definition(json!({"MaxConcurrency": 10}));
+    engine
+        .register_state_machine("sm", &definition.to_string())
+        .await
+        .unwrap();
+    // Alone, each run needs 4 rounds of 1 s; served one after the other the
+    // second would end 4 s after the first. Taking turns, they end together.
+    let a = engine
+        .start_execution("sm", None, items(40, 1_000))
+        .await
+        .unwrap();
+    let b = engine
+        .start_execution("sm", None, items(40, 1_000))
+        .await
+        .unwrap();
+    let a = engine.wait_for_completion(a).await.unwrap();
+    let b = engine.wait_for_completion(b).await.unwrap();
+    assert_eq!(
+        (a.status, b.status),
+        (ExecutionStatus::Succeeded, ExecutionStatus::Succeeded)
+    );
+    let (end_a, end_b) = (a.stopped_ms.unwrap(), b.stopped_ms.unwrap());
+    assert!(
+        (end_a - end_b).abs() <= 1_500,
+        "runs ended {end_a} and {end_b}: one was served before the other"
+    );
+    assert_eq!(gauge.peak(), 10);
+    engine.shutdown().await;
+}

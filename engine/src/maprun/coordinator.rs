@@ -346,6 +346,7 @@ impl Run {
         let mut stopping = self.shared.stopping.subscribe();
         loop {
             if *stopping.borrow() {
+                self.shared.maprun.leave(self.row.run);
                 self.shared.maprun.finished(self.window.running as usize);
                 return Ok(());
             }
@@ -355,15 +356,17 @@ impl Run {
                     "The specified tolerated failure threshold was exceeded",
                 ));
             }
+            // Created before admitting, so a slot freed meanwhile still wakes it.
+            let shared = Arc::clone(&self.shared);
+            let freed = shared.maprun.slot_freed.notified();
             let blocked = self.admit().await?;
             if self.window.running == 0
                 && (self.failure.is_some()
                     || (self.reader.is_none() && self.window.pending.is_empty()))
             {
+                self.shared.maprun.leave(self.row.run);
                 return self.finish().await;
             }
-            let shared = Arc::clone(&self.shared);
-            let freed = shared.maprun.slot_freed.notified();
             tokio::select! {
                 biased;
                 _ = stopping.changed() => {}
@@ -420,9 +423,10 @@ impl Run {
                 0
             };
             if wanted == 0 {
+                self.shared.maprun.leave(self.row.run);
                 return Ok(false);
             }
-            let got = self.shared.maprun.reserve(wanted);
+            let got = self.shared.maprun.reserve(self.row.run, wanted);
             if got == 0 {
                 return Ok(true);
             }

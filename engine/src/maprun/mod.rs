@@ -30,7 +30,10 @@
 //! Admit (loop):
 //! 5. While the run has fewer running children than MaxConcurrency, it
 //!    reserves global slots (the engine's in-flight bound, an atomic
-//!    counter; none free: it waits for a child to end anywhere); pending
+//!    counter; none free: it waits for a child to end anywhere). Runs that
+//!    cannot get all they want queue up and are served in turn (a run
+//!    served in part goes to the back; a run that wants nothing leaves the
+//!    queue), so runs sharing the bound are treated fairly. Pending
 //!    children are started first, by replaying their stream and spawning
 //!    a driver with the outstanding effects.
 //! 6. Otherwise it dispatches: reads items for at most the free slots

@@ -2,7 +2,7 @@
 //! reaches its run, how an API call reaches a live run — plus the
 //! in-flight metrics and the options ([`MapRunOptions`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -102,6 +102,8 @@ pub(crate) struct Registry {
     pub creating: tokio::sync::Mutex<()>,
     in_flight: AtomicUsize,
     peak: AtomicUsize,
+    /// Runs waiting for global slots, served in turn.
+    queue: Mutex<VecDeque<u64>>,
     /// Notified when a child ends (a global slot may be free).
     pub slot_freed: Notify,
 }
@@ -115,6 +117,7 @@ impl Registry {
             creating: tokio::sync::Mutex::new(()),
             in_flight: AtomicUsize::new(0),
             peak: AtomicUsize::new(0),
+            queue: Mutex::new(VecDeque::new()),
             slot_freed: Notify::new(),
         }
     }
@@ -174,15 +177,26 @@ impl Registry {
         }
     }
 
-    /// Reserves up to `want` global in-flight slots and returns how many it
-    /// got; each is given back by [`Registry::finished`].
-    pub(crate) fn reserve(&self, want: usize) -> usize {
+    /// Reserves up to `want` global in-flight slots for run `run` and
+    /// returns how many it got; each is given back by
+    /// [`Registry::finished`]. Fair between runs: a run that cannot have
+    /// all it wants queues up, only the run at the head of the queue is
+    /// served, and one served only in part goes to the back, so runs that
+    /// share the bound take turns.
+    pub(crate) fn reserve(&self, run: u64, want: usize) -> usize {
+        let mut queue = self.queue.lock();
+        if queue.front().is_some_and(|&head| head != run) {
+            if !queue.contains(&run) {
+                queue.push_back(run);
+            }
+            return 0;
+        }
         let bound = self.options.global_in_flight;
         let mut current = self.in_flight.load(Ordering::SeqCst);
-        loop {
+        let take = loop {
             let take = want.min(bound.saturating_sub(current));
             if take == 0 {
-                return 0;
+                break 0;
             }
             match self.in_flight.compare_exchange(
                 current,
@@ -192,10 +206,27 @@ impl Registry {
             ) {
                 Ok(_) => {
                     self.peak.fetch_max(current + take, Ordering::SeqCst);
-                    return take;
+                    break take;
                 }
                 Err(now) => current = now,
             }
+        };
+        if queue.front() == Some(&run) {
+            queue.pop_front();
+        }
+        if take < want {
+            queue.push_back(run);
+        }
+        take
+    }
+
+    /// Run `run` wants no slot now: it leaves the queue (waking the others).
+    pub(crate) fn leave(&self, run: u64) {
+        let mut queue = self.queue.lock();
+        let before = queue.len();
+        queue.retain(|&queued| queued != run);
+        if queue.len() != before {
+            self.slot_freed.notify_waiters();
         }
     }
 
