@@ -10,9 +10,11 @@
 //! 4. Encode the accepted records into journal blocks and put blocks and row
 //!    operations into ONE sled `Batch`.
 //! 5. Holding the visibility gate when the group writes rows: apply the
-//!    batch, `Db::flush`, `fsync` sled's files, add the blocks to the
-//!    journal index. Then release the gate and resolve every ticket `Ok`.
-//! 6. Any failure or panic in 4-5 poisons the log; every ticket of the group
+//!    batch, `Db::flush`, `fsync` sled's files; release the gate.
+//! 6. Hand the group to the publisher thread (bounded channel), which adds
+//!    its blocks to the journal index and then resolves every ticket, while
+//!    the committer goes on with the next group (a pipeline of two).
+//! 7. Any failure or panic in 3-5 poisons the log; every ticket of the group
 //!    and every later one resolves `Poisoned`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -21,7 +23,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam::channel::Receiver;
+use crossbeam::channel::{Receiver, Sender};
 
 use super::durable::DurableFiles;
 use super::guard::{guarded, panic_message, sled_error};
@@ -48,7 +50,42 @@ pub(crate) struct Failure {
 }
 
 /// A journal block ready to be written: number, encoded size, records.
-type EncodedBlock = (u64, usize, Vec<Record>);
+pub(crate) type EncodedBlock = (u64, usize, Vec<Record>);
+
+/// What one batch's ticket resolves to.
+pub(crate) type Outcome = Result<CommitReceipt, LogError>;
+
+/// A durable group handed to the publisher: its blocks enter the journal
+/// index, then its tickets are answered.
+pub(crate) struct Published {
+    pub(crate) group: u64,
+    pub(crate) blocks: Vec<EncodedBlock>,
+    pub(crate) answers: Vec<(CommitNotifier, Outcome)>,
+}
+
+/// Runs the publisher: makes each durable group readable (journal index),
+/// then resolves its tickets, while the committer already works on the next
+/// group. Exits when the committer is gone.
+pub(crate) fn publish(shared: Arc<Shared>, groups: Receiver<Published>) {
+    for published in groups {
+        {
+            let mut pending = shared.pending.write();
+            for (block, block_bytes, block_records) in published.blocks {
+                pending.insert_block(block, block_bytes, block_records);
+            }
+            shared
+                .journal_bytes
+                .store(pending.bytes() as u64, Ordering::Release);
+        }
+        shared
+            .published_group
+            .store(published.group, Ordering::Release);
+        shared.request_compaction_if_due();
+        for (notifier, outcome) in published.answers {
+            notifier.notify(outcome);
+        }
+    }
+}
 
 /// State owned by the committer thread.
 pub(crate) struct Committer {
@@ -58,6 +95,7 @@ pub(crate) struct Committer {
     pub(crate) heads: SeqCache,
     pub(crate) next_block: u64,
     pub(crate) groups: u64,
+    pub(crate) publish: Sender<Published>,
 }
 
 impl Committer {
@@ -85,7 +123,8 @@ impl Committer {
             return;
         }
         let mut signal = shared.journal.lock();
-        while shared.pending.read().bytes() >= shared.options.journal_bytes_max
+        while shared.journal_bytes.load(Ordering::Acquire)
+            >= shared.options.journal_bytes_max as u64
             && !signal.shutdown
             && shared.poison.check().is_ok()
         {
@@ -107,12 +146,29 @@ impl Committer {
             return;
         }
         let failure = match catch_unwind(AssertUnwindSafe(|| self.write_group(batches))) {
-            Ok(Ok(outcomes)) => {
-                notifiers
-                    .into_iter()
-                    .zip(outcomes)
-                    .for_each(|(notifier, outcome)| notifier.notify(outcome));
-                return;
+            Ok(Ok((blocks, outcomes))) => {
+                let published = Published {
+                    group: self.groups,
+                    blocks,
+                    answers: notifiers.into_iter().zip(outcomes).collect(),
+                };
+                match self.publish.send(published) {
+                    Ok(()) => return,
+                    Err(unsent) => {
+                        let failure = Failure {
+                            cause: "the publisher thread stopped".to_owned(),
+                            rows_uncertain: false,
+                        };
+                        self.shared
+                            .poison
+                            .set(failure.cause, failure.rows_uncertain);
+                        let err = self.shared.poison.error();
+                        for (notifier, _) in unsent.0.answers {
+                            notifier.notify(Err(err.clone()));
+                        }
+                        return;
+                    }
+                }
             }
             Ok(Err(failure)) => failure,
             Err(panic) => Failure {
@@ -132,7 +188,7 @@ impl Committer {
     fn write_group(
         &mut self,
         batches: Vec<WriteBatch>,
-    ) -> Result<Vec<Result<CommitReceipt, LogError>>, Failure> {
+    ) -> Result<(Vec<EncodedBlock>, Vec<Outcome>), Failure> {
         #[cfg(test)]
         self.shared.faults.maybe_panic();
         let mut outcomes = Vec::with_capacity(batches.len());
@@ -163,10 +219,6 @@ impl Committer {
             if record_count > 0 || row_ops > 0 {
                 self.make_durable(sled_batch, row_ops > 0)?;
             }
-            let mut pending = shared.pending.write();
-            for (block, block_bytes, block_records) in blocks {
-                pending.insert_block(block, block_bytes, block_records);
-            }
         }
         self.groups = group;
         group_heads
@@ -177,11 +229,11 @@ impl Committer {
         counters.records.fetch_add(record_count, Ordering::Relaxed);
         counters.row_ops.fetch_add(row_ops, Ordering::Relaxed);
         counters.bytes_written.fetch_add(bytes, Ordering::Relaxed);
-        self.shared.request_compaction_if_due();
-        Ok(outcomes
+        let outcomes = outcomes
             .into_iter()
             .map(|outcome| outcome.map(|()| CommitReceipt { group }))
-            .collect())
+            .collect();
+        Ok((blocks, outcomes))
     }
 
     /// The last sequence number of `stream` before this batch.
@@ -196,11 +248,27 @@ impl Committer {
         if let Some(seq) = self.heads.get(stream) {
             return Ok(Some(seq));
         }
+        // The journal index must hold every earlier group before it can
+        // answer for a stream the cache forgot.
+        self.wait_until_published(self.groups);
         let seq = self.shared.last_seq(stream)?;
         if let Some(seq) = seq {
             self.heads.insert(stream, seq);
         }
         Ok(seq)
+    }
+
+    fn wait_until_published(&self, group: u64) {
+        while self.shared.published_group.load(Ordering::Acquire) < group {
+            if self.publish_done() {
+                return; // the publisher is gone; the log is poisoned by then
+            }
+            std::thread::sleep(Duration::from_micros(50));
+        }
+    }
+
+    fn publish_done(&self) -> bool {
+        self.shared.poison.check().is_err()
     }
 
     /// Packs `records` into journal blocks added to `sled_batch`; returns the

@@ -139,7 +139,13 @@ pub(crate) fn compact_pass(shared: &Shared) -> Result<usize, LogError> {
             .apply_batch(batch)
             .map_err(|e| sled_error(e, "removing compacted journal blocks", location))
     })?;
-    shared.pending.write().remove_blocks(&plan.blocks);
+    {
+        let mut pending = shared.pending.write();
+        pending.remove_blocks(&plan.blocks);
+        shared
+            .journal_bytes
+            .store(pending.bytes() as u64, Ordering::Release);
+    }
     shared.counters.compactions.fetch_add(1, Ordering::Relaxed);
     Ok(moved)
 }

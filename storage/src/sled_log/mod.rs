@@ -47,13 +47,14 @@ use crate::types::{Keyspace, Record, Seq, StreamId};
 
 /// An [`EventLog`] stored in a sled database directory.
 ///
-/// Opening starts two threads (committer and compactor); dropping the log
-/// waits for every queued batch to be answered and stops both.
+/// Opening starts three threads (committer, publisher, compactor); dropping
+/// the log waits for every queued batch to be answered and stops both.
 #[derive(Debug)]
 pub struct SledLog {
     shared: Arc<Shared>,
     queue: Option<Sender<Queued>>,
     committer: Option<JoinHandle<()>>,
+    publisher: Option<JoinHandle<()>>,
     compactor: Option<JoinHandle<()>>,
 }
 
@@ -99,6 +100,10 @@ pub(crate) struct Shared {
     pub(crate) journal: Mutex<JournalSignal>,
     pub(crate) journal_changed: Condvar,
     pub(crate) compaction_pass: Mutex<()>,
+    /// Encoded bytes of the journal index, readable without its lock.
+    pub(crate) journal_bytes: AtomicU64,
+    /// The last group the publisher made readable.
+    pub(crate) published_group: AtomicU64,
     /// Failures the unit tests inject into the committer (compiled only in
     /// tests; a real fsync failure cannot be provoked on demand).
     #[cfg(test)]
@@ -139,7 +144,7 @@ impl Shared {
     /// Wakes the compactor when the journal has grown past its threshold.
     pub(crate) fn request_compaction_if_due(&self) {
         if !self.options.compaction
-            || self.pending.read().bytes() < self.options.compact_after_bytes
+            || self.journal_bytes.load(Ordering::Acquire) < self.options.compact_after_bytes as u64
         {
             return;
         }
@@ -260,6 +265,12 @@ impl Drop for SledLog {
         if let Some(committer) = self.committer.take() {
             if committer.join().is_err() {
                 tracing::error!("the committer thread of the sled log panicked outside its guard");
+            }
+        }
+        // The committer dropped its end of the publisher's channel on exit.
+        if let Some(publisher) = self.publisher.take() {
+            if publisher.join().is_err() {
+                tracing::error!("the publisher thread of the sled log panicked");
             }
         }
         self.shared.journal.lock().shutdown = true;

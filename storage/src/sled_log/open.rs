@@ -12,15 +12,16 @@
 //!    then create the marker file if it was missing, and `fsync` it.
 //! 5. Load every journal block, verifying each record's CRC32C, into the
 //!    journal index; a damaged block fails the open with `Corrupt` naming it.
-//! 6. Start the committer and the compactor.
+//! 6. Start the committer, the publisher and the compactor.
 
 use std::path::Path;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use crossbeam::channel::bounded;
 use parking_lot::{Condvar, Mutex, RwLock};
 
-use super::committer::Committer;
+use super::committer::{self, Committer};
 use super::durable::{sync_dir, DurableFiles};
 use super::guard::{guarded, sled_error};
 use super::keys::{describe_key, parse_journal_key, FORMAT_KEY, FORMAT_MARKER, JOURNAL_PREFIX};
@@ -29,6 +30,10 @@ use super::seq_cache::SeqCache;
 use super::{compactor, Counters, JournalSignal, Shared, SledLog, SledLogOptions};
 use crate::codec::decode_journal_block;
 use crate::error::LogError;
+
+/// Durable groups that may wait for the publisher; the committer blocks
+/// beyond that, so the pipeline stays bounded.
+const PUBLISH_GROUPS_MAX: usize = 2;
 
 /// The file whose presence says the directory's creation completed.
 const MARKER_FILE: &str = "shoal-log";
@@ -71,6 +76,7 @@ pub(super) fn open(dir: &Path, options: SledLogOptions) -> Result<SledLog, LogEr
         sync_dir(dir).map_err(io("syncing the log directory"))?;
     }
     let (pending, next_block) = load_journal(&db)?;
+    let journal_bytes = pending.bytes() as u64;
     let (sender, receiver) = bounded(options.queue_batches_max);
     let seq_cache_streams = options.seq_cache_streams;
     let shared = Arc::new(Shared {
@@ -84,9 +90,12 @@ pub(super) fn open(dir: &Path, options: SledLogOptions) -> Result<SledLog, LogEr
         journal: Mutex::new(JournalSignal::default()),
         journal_changed: Condvar::new(),
         compaction_pass: Mutex::new(()),
+        published_group: AtomicU64::new(0),
+        journal_bytes: AtomicU64::new(journal_bytes),
         #[cfg(test)]
         faults: Default::default(),
     });
+    let (publish, published) = bounded(PUBLISH_GROUPS_MAX);
     let committer = Committer {
         shared: Arc::clone(&shared),
         queue: receiver,
@@ -94,11 +103,17 @@ pub(super) fn open(dir: &Path, options: SledLogOptions) -> Result<SledLog, LogEr
         heads: SeqCache::new(seq_cache_streams),
         next_block,
         groups: 0,
+        publish,
     };
     let spawn_io = io("starting the log threads");
     let committer = std::thread::Builder::new()
         .name("shoal-log-committer".into())
         .spawn(move || committer.run())
+        .map_err(&spawn_io)?;
+    let publisher_shared = Arc::clone(&shared);
+    let publisher = std::thread::Builder::new()
+        .name("shoal-log-publisher".into())
+        .spawn(move || committer::publish(publisher_shared, published))
         .map_err(&spawn_io)?;
     let compactor_shared = Arc::clone(&shared);
     let compactor = std::thread::Builder::new()
@@ -110,6 +125,7 @@ pub(super) fn open(dir: &Path, options: SledLogOptions) -> Result<SledLog, LogEr
         shared,
         queue: Some(sender),
         committer: Some(committer),
+        publisher: Some(publisher),
         compactor: Some(compactor),
     })
 }
