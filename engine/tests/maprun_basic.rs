@@ -10,7 +10,7 @@ use maprun_support::{engine_with, handlers, items, map_definition, run};
 use serde_json::{json, Value};
 use shoal_engine::maprun::{MapRunOptions, MapRunStatus};
 use shoal_engine::ExecutionStatus;
-use shoal_storage::MemoryLog;
+use shoal_storage::{EventLog, MemoryLog};
 
 #[tokio::test(start_paused = true)]
 async fn results_come_in_item_order_and_the_parent_history_does_not_grow() {
@@ -162,4 +162,49 @@ async fn max_concurrency_is_reached_and_never_passed() {
 #[tokio::test(start_paused = true)]
 async fn ten_thousand_children_run_at_once_by_default() {
     assert_eq!(peak_for(None, 12_000).await, (10_000, 10_000));
+}
+
+#[tokio::test(start_paused = true)]
+async fn express_children_record_only_their_inputs_and_outcomes() {
+    let (handlers, gauge) = handlers();
+    let log = MemoryLog::new();
+    let engine = engine_with(&log, handlers, MapRunOptions::new()).await;
+    let mut definition = map_definition(json!({"MaxConcurrency": 8}));
+    definition["States"]["M"]["ItemProcessor"]["ProcessorConfig"]["ExecutionType"] =
+        json!("EXPRESS");
+    let before = log.metrics().records;
+    let id = run(&engine, &definition, items(40, 100)).await;
+    let done = engine.describe_execution(id).unwrap();
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    assert_eq!(
+        done.output,
+        Some(Value::Array((0..40).map(|i| json!(i)).collect()))
+    );
+    assert_eq!(gauge.peak(), 8);
+    let arn = engine.list_map_runs(id).unwrap().pop().unwrap();
+    let run = engine.describe_map_run(&arn).unwrap();
+    assert!(run.express);
+    assert_eq!(run.execution_counts.succeeded, 40);
+    let children = engine.list_map_run_executions(&arn).unwrap();
+    assert!(children
+        .iter()
+        .all(|(id, _)| shoal_engine::maprun::is_express_child(*id)));
+    let kinds: Vec<&str> = engine
+        .get_execution_history(children[3].0, 0, usize::MAX)
+        .unwrap()
+        .iter()
+        .map(|e| e.kind.name())
+        .collect();
+    assert_eq!(kinds, ["ExecutionStarted", "ExecutionSucceeded"]);
+    let child = engine.describe_execution(children[3].0).unwrap();
+    assert_eq!(child.input, json!({"v": 3, "ms": 100}));
+    assert_eq!(child.output, Some(json!(3)));
+    // The parent's records, one per child outcome, and one inputs record
+    // per dispatch: far fewer than a STANDARD child's three transitions.
+    let records = log.metrics().records - before;
+    assert!(
+        (40..60).contains(&records),
+        "{records} records for 40 EXPRESS children"
+    );
+    engine.shutdown().await;
 }

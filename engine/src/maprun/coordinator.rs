@@ -3,6 +3,7 @@
 //! the global bound, follows their ends, enforces the tolerated failure,
 //! and reports the outcome to the parent execution.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use shoal_readers::{open_reader, InlineArray, ItemReader, ReaderOptions, ReaderSpec};
@@ -10,7 +11,8 @@ use shoal_storage::WriteBatch;
 use tokio::sync::mpsc;
 
 use super::export::{export, exports};
-use super::ids::{child_id, MapRunKey, RUN_NUMBER_MAX};
+use super::express::{outcome_record, read_inputs, ChildFacts};
+use super::ids::{child_id, MapRunKey, EXPRESS_RUN, RUN_NUMBER_MAX};
 use super::record::{
     decode_row, encode_row, Ended, MapRunRow, MapRunStatus, MAP_RUNS, NEXT_MAP_RUN,
 };
@@ -43,6 +45,10 @@ pub(crate) struct Run {
     pub selector: Option<PayloadTemplate>,
     /// Set once the run must end without success; no more dispatch.
     pub failure: Option<(MapRunStatus, StatesError)>,
+    /// EXPRESS: inputs of pending children.
+    pub express_inputs: HashMap<u64, String>,
+    /// EXPRESS: outcome records received, not yet written.
+    outcomes: Vec<(u64, u8, Vec<u8>)>,
     events: mpsc::UnboundedReceiver<RunEvent>,
     parent: mpsc::Sender<Command>,
 }
@@ -111,6 +117,8 @@ async fn coordinate(
         processor,
         selector,
         failure: None,
+        express_inputs: HashMap::new(),
+        outcomes: Vec::new(),
         events,
         parent,
     };
@@ -156,7 +164,7 @@ async fn open_or_create(
     let shown = spec.label.clone().unwrap_or_else(|| spec.state.clone());
     let row = MapRunRow {
         arn: spec.arn.clone(),
-        run,
+        run: if spec.express { run | EXPRESS_RUN } else { run },
         parent: spec.parent.0,
         state: spec.state.clone(),
         label: spec.label.clone(),
@@ -176,6 +184,7 @@ async fn open_or_create(
         watermark: 0,
         settled: Ended::default(),
         settled_items: Ended::default(),
+        input_records: 0,
         error: None,
         cause: None,
     };
@@ -266,6 +275,10 @@ impl Run {
                 Some((status, _)) => self.window.push(status, 1),
                 None => self.window.push(PENDING, 1),
             }
+        }
+        if self.row.express && !self.window.pending.is_empty() {
+            let wanted: Vec<u64> = self.window.pending.iter().copied().collect();
+            self.express_inputs = read_inputs(self.shared.log.as_ref(), self.row.run, &wanted)?;
         }
         Ok(())
     }
@@ -377,6 +390,7 @@ impl Run {
                     while let Ok(event) = self.events.try_recv() {
                         self.handle(event).await?;
                     }
+                    self.write_outcomes().await?;
                 }
                 _ = freed, if blocked => {}
             }
@@ -385,7 +399,12 @@ impl Run {
 
     async fn handle(&mut self, event: RunEvent) -> Result<(), EngineError> {
         match event {
-            RunEvent::ChildDone { index, status } => {
+            RunEvent::ChildDone {
+                index,
+                status,
+                record: Some(record),
+            } => self.outcomes.push((index, status, record)),
+            RunEvent::ChildDone { index, status, .. } => {
                 if self.window.ended(index, status) {
                     self.shared.maprun.finished(1);
                 }
@@ -450,11 +469,24 @@ impl Run {
                 break;
             };
             let id = child_id(self.row.run, index);
-            let state = executions::replay(&self.shared, id)?;
-            if state.completion().is_some() {
-                continue;
-            }
-            let effects = state.outstanding_effects();
+            let (state, effects) = if self.row.express {
+                let input = self.express_inputs.remove(&index).unwrap_or_default();
+                let input: serde_json::Value = serde_json::from_str(&input).unwrap_or_default();
+                match self.start_child(index, &input) {
+                    Ok(started) => started,
+                    Err(error) => {
+                        self.fail(error);
+                        break;
+                    }
+                }
+            } else {
+                let state = executions::replay(&self.shared, id)?;
+                if state.completion().is_some() {
+                    continue;
+                }
+                let effects = state.outstanding_effects();
+                (state, effects)
+            };
             self.window.started(index);
             executions::spawn_driver(&self.shared, state, effects);
             started += 1;
@@ -508,6 +540,28 @@ impl Run {
         let pending: Vec<u64> = self.window.pending.iter().copied().collect();
         for index in pending {
             let id = child_id(self.row.run, index);
+            if self.row.express {
+                let facts = ChildFacts {
+                    id,
+                    definition_hash: &self.row.processor_hash,
+                    state_machine: &self.row.child_state_machine,
+                    input_json: self.express_inputs.remove(&index).unwrap_or_default(),
+                    started_ms: self.shared.clock.now_ms(),
+                };
+                let completion = crate::interpreter::Completion::Aborted {
+                    error: "States.Aborted".into(),
+                    cause: "the map run ended before this child started".into(),
+                };
+                let record = outcome_record(facts, &completion, self.shared.clock.now_ms());
+                batch.append(
+                    shoal_storage::StreamId(id.0),
+                    shoal_storage::Seq(1),
+                    crate::store::TRANSITION_KIND,
+                    record,
+                );
+                self.window.ended(index, super::window::ABORTED);
+                continue;
+            }
             let state = executions::replay(&self.shared, id)?;
             let stamped = crate::interpreter::StampedInput {
                 timestamp_ms: self.shared.clock.now_ms(),
@@ -541,6 +595,37 @@ impl Run {
             .commit(batch)
             .await
             .map_err(|e| EngineError::log("aborting pending map run children", e))?;
+        Ok(())
+    }
+
+    /// EXPRESS: writes the outcome records received, in one commit, then
+    /// counts those children ended.
+    async fn write_outcomes(&mut self) -> Result<(), EngineError> {
+        if self.outcomes.is_empty() {
+            return Ok(());
+        }
+        let mut ended = Vec::with_capacity(self.outcomes.len());
+        let mut batch = WriteBatch::new();
+        for (index, status, record) in std::mem::take(&mut self.outcomes) {
+            let id = child_id(self.row.run, index);
+            batch.append(
+                shoal_storage::StreamId(id.0),
+                shoal_storage::Seq(1),
+                crate::store::TRANSITION_KIND,
+                record,
+            );
+            ended.push((index, status));
+        }
+        self.shared
+            .log
+            .commit(batch)
+            .await
+            .map_err(|e| EngineError::log("recording EXPRESS outcomes", e))?;
+        for (index, status) in ended {
+            if self.window.ended(index, status) {
+                self.shared.maprun.finished(1);
+            }
+        }
         Ok(())
     }
 

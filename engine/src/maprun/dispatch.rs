@@ -9,6 +9,7 @@ use serde_json::Value;
 use shoal_storage::{Seq, StreamId, WriteBatch};
 
 use super::coordinator::Run;
+use super::express::{inputs_record, inputs_stream, INPUTS_KIND};
 use super::ids::child_id;
 use super::record::{encode_row, MAP_RUNS};
 use super::window::{PENDING, RUNNING};
@@ -77,17 +78,34 @@ impl Run {
         };
         let mut log_batch = WriteBatch::new();
         let mut created = Vec::with_capacity(inputs.len());
+        let mut express_inputs = Vec::new();
         let mut items_read = first_item;
+        let first_child = self.row.next_child;
         for child in inputs {
-            let index = self.row.next_child + created.len() as u64;
+            let index = first_child + created.len() as u64;
             items_read += u64::from(child.items);
-            match self.create_child(index, &child.input, &mut log_batch) {
-                Ok(started) => created.push((started, child.items)),
+            let started = if self.row.express {
+                express_inputs.push(child.input.to_string());
+                self.start_child(index, &child.input)
+            } else {
+                self.create_child(index, &child.input, &mut log_batch)
+            };
+            match started {
+                Ok(started) => created.push((index, started, child.items)),
                 Err(error) => {
                     self.fail(error);
                     return Ok(0);
                 }
             }
+        }
+        if self.row.express && !express_inputs.is_empty() {
+            self.row.input_records += 1;
+            log_batch.append(
+                inputs_stream(self.row.run),
+                Seq(self.row.input_records),
+                INPUTS_KIND,
+                inputs_record(first_child, express_inputs),
+            );
         }
         self.row.items_read = items_read;
         self.row.next_child += created.len() as u64;
@@ -105,12 +123,15 @@ impl Run {
             self.reader = None;
         }
         let mut started = 0;
-        for ((state, effects), items) in created {
+        for (index, (state, effects), items) in created {
             if started < slots {
                 self.window.push(RUNNING, items);
                 executions::spawn_driver(&self.shared, state, effects);
                 started += 1;
             } else {
+                if self.row.express {
+                    self.express_inputs.insert(index, state.input().to_string());
+                }
                 self.window.push(PENDING, items);
             }
         }
@@ -186,6 +207,29 @@ impl Run {
         input: &Value,
         batch: &mut WriteBatch,
     ) -> Result<(ExecutionState, Vec<Effect>), StatesError> {
+        let (state, effects, record) = self.started(index, input)?;
+        let payload = store::encode_transition(&record)
+            .map_err(|e| StatesError::runtime(format!("child {index} cannot be recorded: {e}")))?;
+        let id = child_id(self.row.run, index);
+        batch.append(StreamId(id.0), Seq(1), store::TRANSITION_KIND, payload);
+        Ok((state, effects))
+    }
+
+    /// Steps `Start` for child `index` without recording it (EXPRESS).
+    pub(crate) fn start_child(
+        &self,
+        index: u64,
+        input: &Value,
+    ) -> Result<(ExecutionState, Vec<Effect>), StatesError> {
+        let (state, effects, _) = self.started(index, input)?;
+        Ok((state, effects))
+    }
+
+    fn started(
+        &self,
+        index: u64,
+        input: &Value,
+    ) -> Result<(ExecutionState, Vec<Effect>, TransitionRecord), StatesError> {
         let id = child_id(self.row.run, index);
         let stamped = StampedInput {
             timestamp_ms: self.shared.clock.now_ms(),
@@ -205,9 +249,6 @@ impl Run {
             input: stamped,
             events: output.events,
         };
-        let payload = store::encode_transition(&record)
-            .map_err(|e| StatesError::runtime(format!("child {index} cannot be recorded: {e}")))?;
-        batch.append(StreamId(id.0), Seq(1), store::TRANSITION_KIND, payload);
-        Ok((state, output.effects))
+        Ok((state, output.effects, record))
     }
 }

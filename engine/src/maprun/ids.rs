@@ -18,8 +18,13 @@ use crate::history::ExecutionId;
 pub const CHILD_INDEX_BITS: u32 = 28;
 const CHILD_BIT: u64 = 1 << 63;
 const INDEX_MASK: u64 = (1 << CHILD_INDEX_BITS) - 1;
-/// Largest run number that fits beside the index.
-pub(crate) const RUN_NUMBER_MAX: u64 = (1 << (63 - CHILD_INDEX_BITS)) - 1;
+/// Largest run number that fits beside the index and the EXPRESS flag.
+pub(crate) const RUN_NUMBER_MAX: u64 = (1 << (62 - CHILD_INDEX_BITS)) - 1;
+/// Set in the run number of a run with EXPRESS children, so their ids
+/// carry bit 62 and the driver knows not to record their transitions.
+pub(crate) const EXPRESS_RUN: u64 = 1 << (62 - CHILD_INDEX_BITS);
+/// The child index reserved for the stream of an EXPRESS run's inputs.
+pub(crate) const INPUTS_INDEX: u64 = INDEX_MASK;
 
 /// Identifies a map run: its parent execution and the event id of the Map
 /// state's `MapStateEntered`.
@@ -68,6 +73,12 @@ impl MapRunKey {
 /// The id of child `index` of run number `run`.
 pub(crate) fn child_id(run: u64, index: u64) -> ExecutionId {
     ExecutionId(CHILD_BIT | (run << CHILD_INDEX_BITS) | (index & INDEX_MASK))
+}
+
+/// True for the id of an EXPRESS child: its transitions are not recorded,
+/// only its outcome (by its map run).
+pub fn is_express_child(id: ExecutionId) -> bool {
+    is_child(id) && id.0 & (EXPRESS_RUN << CHILD_INDEX_BITS) != 0
 }
 
 /// True for the id of a map run's child execution.

@@ -6,8 +6,10 @@
 //! The run is a coordinator task with its own durable row
 //! ([`MapRunRow`], keyspace [`MAP_RUNS`]); each item (or ItemBatcher batch)
 //! becomes a child execution with its own stream, running the ItemProcessor
-//! as a state machine registered by content hash. When every child ended,
-//! the coordinator sends `Input::MapRunCompleted` to the parent, which
+//! as a state machine registered by content hash.
+//! EXPRESS children (module `express`) record no transitions: their inputs
+//! go in one record per dispatch, their outcomes in batched records.
+//! When every child ended, the coordinator sends `Input::MapRunCompleted` to the parent, which
 //! records `MapRunSucceeded`/`MapRunFailed`, `MapStateSucceeded`/`Failed`
 //! and `MapStateExited`: six parent events whatever the item count.
 //!
@@ -75,6 +77,7 @@ mod api;
 mod coordinator;
 mod dispatch;
 mod export;
+mod express;
 mod ids;
 mod record;
 mod registry;
@@ -83,7 +86,8 @@ mod window;
 
 pub use api::{MapRunCounts, MapRunDescription};
 pub use dispatch::{DISPATCH_CHILDREN_MAX, QUEUED_BATCHES_MAX};
-pub use ids::{is_child, MapRunKey, CHILD_INDEX_BITS};
+pub use express::INPUTS_KIND;
+pub use ids::{is_child, is_express_child, MapRunKey, CHILD_INDEX_BITS};
 pub use record::{decode_row, encode_row, Ended, MapRunRow, MapRunStatus, MAP_RUNS, NEXT_MAP_RUN};
 pub use registry::{
     MapRunMetrics, MapRunOptions, MapRunUpdate, DEFAULT_GLOBAL_IN_FLIGHT, DEFAULT_MAX_CONCURRENCY,

@@ -125,6 +125,9 @@ pub struct MapRunRow {
     pub settled: Ended,
     /// Items of the children below the watermark, by outcome.
     pub settled_items: Ended,
+    /// EXPRESS runs: inputs records written (one per dispatch).
+    #[serde(default)]
+    pub input_records: u64,
     /// Why the run failed or was aborted.
     pub error: Option<String>,
     /// The cause.
@@ -185,6 +188,7 @@ mod tests {
             watermark: 2,
             settled: Ended::default(),
             settled_items: Ended::default(),
+            input_records: 0,
             error: None,
             cause: None,
         };

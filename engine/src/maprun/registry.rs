@@ -10,11 +10,10 @@ use parking_lot::Mutex;
 use shoal_readers::StoreRegistry;
 use tokio::sync::{mpsc, oneshot, Notify};
 
-use super::ids::split_child;
+use super::ids::{is_express_child, split_child};
 use super::window::{ABORTED, FAILED, SUCCEEDED, TIMED_OUT};
 use crate::api::EngineError;
-use crate::history::ExecutionId;
-use crate::interpreter::Completion;
+use crate::interpreter::{Completion, ExecutionState};
 
 /// MaxConcurrency of a DISTRIBUTED Map that sets none (or 0).
 pub const DEFAULT_MAX_CONCURRENCY: u32 = 10_000;
@@ -80,8 +79,13 @@ pub struct MapRunMetrics {
 
 /// What a run's coordinator is told.
 pub(crate) enum RunEvent {
-    /// Child `index` ended with a status of [`super::window`].
-    ChildDone { index: u64, status: u8 },
+    /// Child `index` ended with a status of [`super::window`]; an EXPRESS
+    /// child brings its outcome record (payload for Seq 1 of its stream).
+    ChildDone {
+        index: u64,
+        status: u8,
+        record: Option<Vec<u8>>,
+    },
     /// `update_map_run`; answered once the change is durable.
     Update {
         update: MapRunUpdate,
@@ -161,8 +165,11 @@ impl Registry {
         self.send(arn, RunEvent::Stop);
     }
 
-    /// A child execution ended durably: tell its run.
-    pub(crate) fn child_done(&self, id: ExecutionId, completion: &Completion) {
+    /// A child execution ended (durably, for a STANDARD child): tell its
+    /// run. An EXPRESS child's outcome travels with the message as the
+    /// record its run will write.
+    pub(crate) fn child_done(&self, state: &ExecutionState, completion: &Completion, now_ms: i64) {
+        let id = state.id();
         let Some((run, index)) = split_child(id) else {
             return;
         };
@@ -172,8 +179,22 @@ impl Registry {
             Completion::TimedOut => TIMED_OUT,
             Completion::Aborted { .. } => ABORTED,
         };
+        let record = is_express_child(id).then(|| {
+            let facts = super::express::ChildFacts {
+                id,
+                definition_hash: state.definition_hash(),
+                state_machine: state.state_machine(),
+                input_json: state.input().to_string(),
+                started_ms: state.started_ms(),
+            };
+            super::express::outcome_record(facts, completion, now_ms)
+        });
         if let Some(sender) = self.runs.lock().get(&run) {
-            let _ = sender.send(RunEvent::ChildDone { index, status });
+            let _ = sender.send(RunEvent::ChildDone {
+                index,
+                status,
+                record,
+            });
         }
     }
 

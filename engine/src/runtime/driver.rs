@@ -132,7 +132,10 @@ impl Driver {
             }
             if let Some(completion) = pending.completion {
                 self.shared.running.lock().remove(&self.state.id());
-                self.shared.maprun.child_done(self.state.id(), &completion);
+                let now_ms = self.shared.clock.now_ms();
+                self.shared
+                    .maprun
+                    .child_done(&self.state, &completion, now_ms);
                 self.done.send_replace(Some(completion));
                 break;
             }
@@ -155,6 +158,17 @@ impl Driver {
                 return;
             }
         };
+        let id = self.state.id();
+        if crate::maprun::is_express_child(id) {
+            // EXPRESS children keep their history in memory; their map run
+            // records only the outcome.
+            self.state = next;
+            if let Some(ack) = command.ack {
+                pending.acks.push(ack);
+            }
+            self.take_effects(output.effects, stamped.timestamp_ms, batch, pending);
+            return;
+        }
         let record = TransitionRecord {
             input: stamped,
             events: output.events,
@@ -172,7 +186,6 @@ impl Driver {
                 return;
             }
         };
-        let id = self.state.id();
         pending.record_bytes += payload.len();
         batch.append(
             StreamId(id.0),
@@ -184,12 +197,24 @@ impl Driver {
         if let Some(ack) = command.ack {
             pending.acks.push(ack);
         }
-        for effect in output.effects {
+        self.take_effects(output.effects, record.input.timestamp_ms, batch, pending);
+    }
+
+    /// Sorts a transition's effects: internal continues, the completion
+    /// (with its index row), and the rest to perform after the commit.
+    fn take_effects(
+        &mut self,
+        effects: Vec<Effect>,
+        now_ms: i64,
+        batch: &mut WriteBatch,
+        pending: &mut Pending,
+    ) {
+        for effect in effects {
             match effect {
                 // Internal: the next transition, recorded after this one.
                 Effect::Continue(scope) => self.internal.push_back(Input::Continue { scope }),
                 Effect::Complete(completion) => {
-                    self.index_completion(batch, &completion, record.input.timestamp_ms);
+                    self.index_completion(batch, &completion, now_ms);
                     pending.completion = Some(completion);
                 }
                 other => pending.effects.push(other),
