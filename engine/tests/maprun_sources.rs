@@ -103,6 +103,15 @@ async fn update_map_run_raises_max_concurrency_while_it_runs() {
     tokio::time::sleep(Duration::from_millis(2_500)).await;
     assert_eq!(gauge.peak(), 5, "MaxConcurrency 5 before the update");
     let arn = engine.list_map_runs(id).unwrap().pop().unwrap();
+    let live = engine.describe_map_run(&arn).unwrap();
+    assert_eq!(live.status, MapRunStatus::Running);
+    assert_eq!(live.execution_counts.running, 5, "{live:?}");
+    assert_eq!(live.item_counts.running, 5, "{live:?}");
+    assert!(live.execution_counts.succeeded >= 5, "{live:?}");
+    assert!(
+        live.execution_counts.total < 200,
+        "items are read only as far as the window needs: {live:?}"
+    );
     let update = MapRunUpdate {
         max_concurrency: Some(30),
         tolerated_failure_count: Some(1),

@@ -76,6 +76,9 @@ impl Engine {
     /// of the children above its watermark read from their streams.
     pub fn describe_map_run(&self, arn: &str) -> Result<MapRunDescription, EngineError> {
         let row = self.map_run_row(arn)?;
+        if let Some([items, executions]) = self.inner.shared.maprun.live_counts(arn) {
+            return Ok(describe(&row, items, executions));
+        }
         let mut executions = row.settled;
         let mut items = row.settled_items;
         let log = self.inner.shared.log.as_ref();
@@ -95,23 +98,11 @@ impl Engine {
             total,
             ..MapRunCounts::default()
         };
-        Ok(MapRunDescription {
-            map_run_arn: row.arn.clone(),
-            execution: ExecutionId(row.parent),
-            state: row.state.clone(),
-            label: row.label.clone(),
-            status: row.status,
-            start_ms: row.started_ms,
-            stop_ms: row.stopped_ms,
-            max_concurrency: row.max_concurrency,
-            tolerated_failure_count: row.tolerated_failure_count,
-            tolerated_failure_percentage: row.tolerated_failure_percentage,
-            item_counts: counts(items, row.items_read.max(items.total())),
-            execution_counts: counts(executions, row.next_child),
-            express: row.express,
-            error: row.error.clone(),
-            cause: row.cause.clone(),
-        })
+        Ok(describe(
+            &row,
+            counts(items, row.items_read.max(items.total())),
+            counts(executions, row.next_child),
+        ))
     }
 
     /// The ARNs of the map runs of `execution`, in the order they started.
@@ -203,5 +194,25 @@ impl Engine {
             return Err(missing());
         }
         Ok(row)
+    }
+}
+
+fn describe(row: &MapRunRow, items: MapRunCounts, executions: MapRunCounts) -> MapRunDescription {
+    MapRunDescription {
+        map_run_arn: row.arn.clone(),
+        execution: ExecutionId(row.parent),
+        state: row.state.clone(),
+        label: row.label.clone(),
+        status: row.status,
+        start_ms: row.started_ms,
+        stop_ms: row.stopped_ms,
+        max_concurrency: row.max_concurrency,
+        tolerated_failure_count: row.tolerated_failure_count,
+        tolerated_failure_percentage: row.tolerated_failure_percentage,
+        item_counts: items,
+        execution_counts: executions,
+        express: row.express,
+        error: row.error.clone(),
+        cause: row.cause.clone(),
     }
 }

@@ -10,6 +10,7 @@ use shoal_readers::{open_reader, InlineArray, ItemReader, ReaderOptions, ReaderS
 use shoal_storage::WriteBatch;
 use tokio::sync::mpsc;
 
+use super::api::MapRunCounts;
 use super::export::{export, exports};
 use super::express::{outcome_record, read_inputs, ChildFacts};
 use super::ids::{child_id, MapRunKey, EXPRESS_RUN, RUN_NUMBER_MAX};
@@ -380,6 +381,7 @@ impl Run {
                 self.shared.maprun.leave(self.row.run);
                 return self.finish().await;
             }
+            self.publish();
             tokio::select! {
                 biased;
                 _ = stopping.changed() => {}
@@ -596,6 +598,36 @@ impl Run {
             .await
             .map_err(|e| EngineError::log("aborting pending map run children", e))?;
         Ok(())
+    }
+
+    /// Publishes the live counters for `describe_map_run`.
+    fn publish(&self) {
+        let w = &self.window;
+        let counts = |pending: u64, running: u64, ended: &Ended, total: u64| MapRunCounts {
+            pending,
+            running,
+            succeeded: ended.succeeded,
+            failed: ended.failed,
+            timed_out: ended.timed_out,
+            aborted: ended.aborted,
+            total,
+            ..MapRunCounts::default()
+        };
+        let items = counts(
+            w.pending_items,
+            w.running_items,
+            &w.ended_items,
+            self.row.items_read,
+        );
+        let executions = counts(
+            w.pending.len() as u64,
+            w.running,
+            &w.ended,
+            self.row.next_child,
+        );
+        self.shared
+            .maprun
+            .publish(&self.row.arn, [items, executions]);
     }
 
     /// EXPRESS: writes the outcome records received, in one commit, then

@@ -106,6 +106,8 @@ pub(crate) struct Registry {
     pub creating: tokio::sync::Mutex<()>,
     in_flight: AtomicUsize,
     peak: AtomicUsize,
+    /// Counters of live runs (items, executions), by ARN.
+    live: Mutex<HashMap<String, [super::api::MapRunCounts; 2]>>,
     /// Runs waiting for global slots, served in turn.
     queue: Mutex<VecDeque<u64>>,
     /// Notified when a child ends (a global slot may be free).
@@ -122,6 +124,7 @@ impl Registry {
             in_flight: AtomicUsize::new(0),
             peak: AtomicUsize::new(0),
             queue: Mutex::new(VecDeque::new()),
+            live: Mutex::new(HashMap::new()),
             slot_freed: Notify::new(),
         }
     }
@@ -142,8 +145,19 @@ impl Registry {
         self.runs.lock().insert(run, sender);
     }
 
+    /// Publishes a live run's counters (items, executions).
+    pub(crate) fn publish(&self, arn: &str, counts: [super::api::MapRunCounts; 2]) {
+        self.live.lock().insert(arn.to_string(), counts);
+    }
+
+    /// A live run's counters, if it is live.
+    pub(crate) fn live_counts(&self, arn: &str) -> Option<[super::api::MapRunCounts; 2]> {
+        self.live.lock().get(arn).copied()
+    }
+
     /// The coordinator of `arn` ended.
     pub(crate) fn close(&self, arn: &str) {
+        self.live.lock().remove(arn);
         if let Some(run) = self.arns.lock().remove(arn) {
             self.runs.lock().remove(&run);
         }

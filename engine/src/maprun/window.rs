@@ -32,6 +32,10 @@ pub(crate) struct Window {
     pub ended_items: Ended,
     /// Children started and not ended.
     pub running: u64,
+    /// Items of the running children.
+    pub running_items: u64,
+    /// Items of the pending children.
+    pub pending_items: u64,
     /// Children created and not started, oldest first.
     pub pending: VecDeque<u64>,
 }
@@ -57,8 +61,14 @@ impl Window {
         let index = self.next_index();
         self.slots.push_back((status, items));
         match status {
-            PENDING => self.pending.push_back(index),
-            RUNNING => self.running += 1,
+            PENDING => {
+                self.pending.push_back(index);
+                self.pending_items += u64::from(items);
+            }
+            RUNNING => {
+                self.running += 1;
+                self.running_items += u64::from(items);
+            }
             _ => {
                 self.ended.add(status, 1);
                 self.ended_items.add(status, u64::from(items));
@@ -76,7 +86,10 @@ impl Window {
     /// A pending child (already taken off `pending`) was started.
     pub(crate) fn started(&mut self, index: u64) {
         if self.set(index, RUNNING) == Some(PENDING) {
+            let items = u64::from(self.items(index));
             self.running += 1;
+            self.running_items += items;
+            self.pending_items = self.pending_items.saturating_sub(items);
         }
     }
 
@@ -85,8 +98,14 @@ impl Window {
     pub(crate) fn ended(&mut self, index: u64, status: u8) -> bool {
         let items = self.items(index);
         match self.set(index, status) {
-            Some(RUNNING) => self.running = self.running.saturating_sub(1),
-            Some(PENDING) => self.pending.retain(|&i| i != index),
+            Some(RUNNING) => {
+                self.running = self.running.saturating_sub(1);
+                self.running_items = self.running_items.saturating_sub(u64::from(items));
+            }
+            Some(PENDING) => {
+                self.pending.retain(|&i| i != index);
+                self.pending_items = self.pending_items.saturating_sub(u64::from(items));
+            }
             Some(old) => {
                 // Already ended: keep the first outcome.
                 self.set(index, old);
