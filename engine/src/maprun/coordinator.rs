@@ -57,14 +57,14 @@ pub(crate) struct Run {
 /// Starts (or resumes) the map run of `spec` on its own task; a second
 /// call for a run already live does nothing.
 pub(crate) fn launch(shared: &Arc<Shared>, spec: Arc<MapRunSpec>, parent: mpsc::Sender<Command>) {
-    if !shared.maprun.claim(&spec.arn) {
+    let Some(events) = shared.maprun.claim(&spec.arn) else {
         return;
-    }
+    };
     shared.driver_started();
     let shared = Arc::clone(shared);
     tokio::spawn(async move {
         let arn = spec.arn.clone();
-        if let Err(error) = coordinate(&shared, spec, parent).await {
+        if let Err(error) = coordinate(&shared, spec, parent, events).await {
             let reason = format!("map run {arn} failed: {error}");
             tracing::error!("{reason}");
             shared.stop(reason);
@@ -78,6 +78,7 @@ async fn coordinate(
     shared: &Arc<Shared>,
     spec: Arc<MapRunSpec>,
     parent: mpsc::Sender<Command>,
+    events: mpsc::UnboundedReceiver<RunEvent>,
 ) -> Result<(), EngineError> {
     let key = MapRunKey {
         parent: spec.parent,
@@ -90,8 +91,7 @@ async fn coordinate(
             return Ok(());
         }
     };
-    let (sender, events) = mpsc::unbounded_channel();
-    shared.maprun.attach(&spec.arn, row.run, sender);
+    shared.maprun.attach(&spec.arn, row.run);
     if row.status != MapRunStatus::Running {
         let outcome = outcome_of(shared, &spec, &row).await?;
         if row.status != MapRunStatus::Aborted {

@@ -101,7 +101,7 @@ pub(crate) struct Registry {
     /// By run number.
     runs: Mutex<HashMap<u64, mpsc::UnboundedSender<RunEvent>>>,
     /// Run numbers by ARN, for API calls.
-    arns: Mutex<HashMap<String, u64>>,
+    arns: Mutex<HashMap<String, (u64, mpsc::UnboundedSender<RunEvent>)>>,
     /// Serialises run-number allocation.
     pub creating: tokio::sync::Mutex<()>,
     in_flight: AtomicUsize,
@@ -129,20 +129,26 @@ impl Registry {
         }
     }
 
-    /// Reserves the ARN before the run number is known (creation).
-    pub(crate) fn claim(&self, arn: &str) -> bool {
+    /// Claims the ARN for a new coordinator, before its run number is
+    /// known, so API calls (a stop) reach it from the start; `None` if a
+    /// coordinator already runs for it.
+    pub(crate) fn claim(&self, arn: &str) -> Option<mpsc::UnboundedReceiver<RunEvent>> {
         let mut arns = self.arns.lock();
         if arns.contains_key(arn) {
-            return false;
+            return None;
         }
-        arns.insert(arn.to_string(), u64::MAX);
-        true
+        let (sender, receiver) = mpsc::unbounded_channel();
+        arns.insert(arn.to_string(), (u64::MAX, sender));
+        Some(receiver)
     }
 
-    /// Attaches the run number to a claimed ARN.
-    pub(crate) fn attach(&self, arn: &str, run: u64, sender: mpsc::UnboundedSender<RunEvent>) {
-        self.arns.lock().insert(arn.to_string(), run);
-        self.runs.lock().insert(run, sender);
+    /// Attaches the run number to a claimed ARN, so children reach it.
+    pub(crate) fn attach(&self, arn: &str, run: u64) {
+        let mut arns = self.arns.lock();
+        if let Some(entry) = arns.get_mut(arn) {
+            entry.0 = run;
+            self.runs.lock().insert(run, entry.1.clone());
+        }
     }
 
     /// Publishes a live run's counters (items, executions).
@@ -158,18 +164,15 @@ impl Registry {
     /// The coordinator of `arn` ended.
     pub(crate) fn close(&self, arn: &str) {
         self.live.lock().remove(arn);
-        if let Some(run) = self.arns.lock().remove(arn) {
+        if let Some((run, _)) = self.arns.lock().remove(arn) {
             self.runs.lock().remove(&run);
         }
     }
 
     /// Sends `event` to the live run `arn`; false if it is not live.
     pub(crate) fn send(&self, arn: &str, event: RunEvent) -> bool {
-        let Some(run) = self.arns.lock().get(arn).copied() else {
-            return false;
-        };
-        match self.runs.lock().get(&run) {
-            Some(sender) => sender.send(event).is_ok(),
+        match self.arns.lock().get(arn) {
+            Some((_, sender)) => sender.send(event).is_ok(),
             None => false,
         }
     }
