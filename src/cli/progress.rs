@@ -21,7 +21,6 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use shoal_engine::api::ExecutionDescription;
 use shoal_engine::maprun::{MapRunCounts, MapRunStatus};
 use shoal_engine::{Engine, ExecutionId};
-use shoal_storage::StreamId;
 use tokio::signal::unix::{signal, SignalKind};
 
 use super::error::{CliError, EXIT_INTERRUPTED};
@@ -30,13 +29,16 @@ use super::error::{CliError, EXIT_INTERRUPTED};
 const TICK: Duration = Duration::from_millis(200);
 /// How often map runs are described (each reads its unsettled children).
 const MAP_RUN_TICK: Duration = Duration::from_secs(1);
-/// Beyond this many executions the line does not sum their transitions.
+/// Beyond this many executions the line does not sum their map runs.
 const COUNTED_EXECUTIONS_MAX: usize = 64;
 
 /// The progress line: hidden when stderr is not a terminal or output is JSON.
 pub struct Progress {
     bar: ProgressBar,
     started: Instant,
+    /// The log's record count at the first update: transitions are counted
+    /// from there (children's included).
+    first_records: std::sync::OnceLock<u64>,
     map_runs: std::sync::Mutex<MapRunLine>,
 }
 
@@ -62,24 +64,21 @@ impl Progress {
         Progress {
             bar,
             started: Instant::now(),
+            first_records: std::sync::OnceLock::new(),
             map_runs: std::sync::Mutex::new(MapRunLine::default()),
         }
     }
 
     fn update(&self, engine: &Engine, ids: &[ExecutionId], done: usize) {
-        let mut text = format!("{done}/{} executions done", ids.len());
-        if ids.len() <= COUNTED_EXECUTIONS_MAX {
-            let transitions: u64 = ids
-                .iter()
-                .filter_map(|id| engine.log().last_seq(StreamId(id.0)).ok().flatten())
-                .map(|seq| seq.0)
-                .sum();
-            let seconds = self.started.elapsed().as_secs_f64().max(0.001);
-            text.push_str(&format!(
-                " · {transitions} transitions · {:.0}/s",
-                transitions as f64 / seconds
-            ));
-        }
+        let records = engine.log().metrics().records;
+        let first = *self.first_records.get_or_init(|| records);
+        let transitions = records.saturating_sub(first);
+        let seconds = self.started.elapsed().as_secs_f64().max(0.001);
+        let mut text = format!(
+            "{done}/{} executions done · {transitions} transitions · {:.0}/s",
+            ids.len(),
+            transitions as f64 / seconds
+        );
         if let Ok(mut line) = self.map_runs.lock() {
             if line.refreshed.is_none_or(|at| at.elapsed() >= MAP_RUN_TICK) {
                 line.text = map_run_text(engine, ids);
