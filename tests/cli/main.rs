@@ -6,6 +6,7 @@
 mod bench;
 mod command_runner;
 mod crash;
+mod examples;
 mod inspect;
 mod map_run;
 mod support;
