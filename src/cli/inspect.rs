@@ -186,6 +186,9 @@ impl Inspector {
         &self,
         id: ExecutionId,
     ) -> Result<(ExecutionStatus, store::ExecutionRow), CliError> {
+        if shoal_engine::maprun::is_child(id) {
+            return self.child_row(id);
+        }
         for status in ExecutionStatus::ALL {
             let key = keys::execution_key(status, id);
             let row = self
@@ -199,6 +202,47 @@ impl Inspector {
             }
         }
         Err(CliError::NotFound(format!("execution {id} does not exist")))
+    }
+
+    /// A map run's child has no index row (its run's row accounts for it):
+    /// its status comes from its last record, its name is its id.
+    fn child_row(
+        &self,
+        id: ExecutionId,
+    ) -> Result<(ExecutionStatus, store::ExecutionRow), CliError> {
+        let first = self.record_at(id, 1)?;
+        let Input::Start { state_machine, .. } = first.input.input else {
+            return Err(corrupt(id, 1, "the first record is not Start"));
+        };
+        let status = match self.end_event(id)? {
+            None => ExecutionStatus::Running,
+            Some(HistoryEventType::ExecutionSucceeded) => ExecutionStatus::Succeeded,
+            Some(HistoryEventType::ExecutionTimedOut) => ExecutionStatus::TimedOut,
+            Some(HistoryEventType::ExecutionAborted) => ExecutionStatus::Aborted,
+            Some(_) => ExecutionStatus::Failed,
+        };
+        let stopped_ms = match status {
+            ExecutionStatus::Running => None,
+            _ => self.last_timestamp_ms(id)?,
+        };
+        let row = store::ExecutionRow {
+            name: id.to_string(),
+            state_machine,
+            started_ms: first.input.timestamp_ms,
+            stopped_ms,
+        };
+        Ok((status, row))
+    }
+
+    fn last_timestamp_ms(&self, id: ExecutionId) -> Result<Option<i64>, CliError> {
+        let Some(last) = self
+            .log
+            .last_seq(StreamId(id.0))
+            .map_err(|e| CliError::Storage(format!("reading {id}: {e}")))?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(self.record_at(id, last.0)?.input.timestamp_ms))
     }
 
     fn record_at(&self, id: ExecutionId, seq: u64) -> Result<TransitionRecord, CliError> {

@@ -69,6 +69,19 @@ fn a_map_run_over_a_local_store_is_described_and_counted() {
     assert_eq!(map_run["executionCounts"]["succeeded"], 50);
     assert_eq!(map_run["executionCounts"]["total"], 50);
     assert_eq!(map_run["executionCounts"]["running"], 0);
+    // A child is described and its history read by its id.
+    let child = format!("exec-{:016x}", (1_u64 << 63) | (1 << 28));
+    let described_child = sandbox
+        .shoal(&["describe", &child, "--json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(described_child["status"], "SUCCEEDED", "{described_child}");
+    assert_eq!(described_child["output"], json!({"v": 0}));
+    let history = sandbox
+        .shoal(&["history", &child, "--json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(history["events"][0]["type"], "ExecutionStarted");
     let text = sandbox.shoal(&["map-run", arn]).expect_code(0).stdout();
     assert!(text.contains("50 succeeded"), "{text}");
     sandbox
