@@ -186,6 +186,7 @@ async fn open_or_create(
         settled: Ended::default(),
         settled_items: Ended::default(),
         input_records: 0,
+        input_floor: 1,
         error: None,
         cause: None,
     };
@@ -279,7 +280,14 @@ impl Run {
         }
         if self.row.express && !self.window.pending.is_empty() {
             let wanted: Vec<u64> = self.window.pending.iter().copied().collect();
-            self.express_inputs = read_inputs(self.shared.log.as_ref(), self.row.run, &wanted)?;
+            let (inputs, ranges) = read_inputs(
+                self.shared.log.as_ref(),
+                self.row.run,
+                self.row.input_floor.max(1),
+                &wanted,
+            )?;
+            self.express_inputs = inputs;
+            self.window.input_ranges = ranges;
         }
         Ok(())
     }

@@ -100,6 +100,10 @@ impl Run {
         }
         if self.row.express && !express_inputs.is_empty() {
             self.row.input_records += 1;
+            let end = first_child + created.len() as u64;
+            self.window
+                .input_ranges
+                .push_back((self.row.input_records, end));
             log_batch.append(
                 inputs_stream(self.row.run),
                 Seq(self.row.input_records),

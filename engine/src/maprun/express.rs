@@ -12,7 +12,7 @@
 //! After a crash, children without an outcome record run again from their
 //! recorded input (at-least-once, as Step Functions' EXPRESS children).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 use shoal_storage::{EventLog, RecordKind, Seq, StreamId};
@@ -56,18 +56,25 @@ pub(crate) fn inputs_record(first: u64, inputs: Vec<String>) -> Vec<u8> {
     out
 }
 
-/// The recorded inputs of the children `wanted` (child indexes).
+/// Inputs found by [`read_inputs`], and the (seq, end) ranges read.
+type FoundInputs = (HashMap<u64, String>, VecDeque<(u64, u64)>);
+
+/// The recorded inputs of the children `wanted` (child indexes), reading
+/// the inputs records from seq `floor` on, with the range of each record.
 pub(crate) fn read_inputs(
     log: &dyn EventLog,
     run: u64,
+    floor: u64,
     wanted: &[u64],
-) -> Result<HashMap<u64, String>, EngineError> {
+) -> Result<FoundInputs, EngineError> {
     let mut found = HashMap::with_capacity(wanted.len());
+    let mut ranges = VecDeque::new();
+    let wanted: HashSet<u64> = wanted.iter().copied().collect();
     let Some(&low) = wanted.iter().min() else {
-        return Ok(found);
+        return Ok((found, ranges));
     };
     let stream = inputs_stream(run);
-    let mut next = 1u64;
+    let mut next = floor;
     loop {
         let page = log
             .read_stream(stream, Seq(next), 256)
@@ -86,7 +93,9 @@ pub(crate) fn read_inputs(
                     },
                 )
             })?;
-            if inputs.first + (inputs.inputs.len() as u64) <= low {
+            let end = inputs.first + inputs.inputs.len() as u64;
+            ranges.push_back((record.seq.0, end));
+            if end <= low {
                 continue;
             }
             for (offset, input) in inputs.inputs.into_iter().enumerate() {
@@ -97,7 +106,7 @@ pub(crate) fn read_inputs(
             }
         }
         if count < 256 {
-            return Ok(found);
+            return Ok((found, ranges));
         }
     }
 }

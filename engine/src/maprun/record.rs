@@ -128,6 +128,10 @@ pub struct MapRunRow {
     /// EXPRESS runs: inputs records written (one per dispatch).
     #[serde(default)]
     pub input_records: u64,
+    /// EXPRESS runs: the first inputs record that may hold a child not
+    /// yet ended (recovery reads from here).
+    #[serde(default)]
+    pub input_floor: u64,
     /// Why the run failed or was aborted.
     pub error: Option<String>,
     /// The cause.
@@ -189,6 +193,7 @@ mod tests {
             settled: Ended::default(),
             settled_items: Ended::default(),
             input_records: 0,
+            input_floor: 1,
             error: None,
             cause: None,
         };

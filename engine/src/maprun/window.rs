@@ -38,6 +38,9 @@ pub(crate) struct Window {
     pub pending_items: u64,
     /// Children created and not started, oldest first.
     pub pending: VecDeque<u64>,
+    /// EXPRESS: (inputs record seq, child index after its last child) of
+    /// the inputs records that may still hold an unfinished child.
+    pub input_ranges: VecDeque<(u64, u64)>,
 }
 
 impl Window {
@@ -131,6 +134,17 @@ impl Window {
             self.base += 1;
         }
         row.watermark = self.base;
+        while self
+            .input_ranges
+            .front()
+            .is_some_and(|&(_, end)| end <= self.base)
+        {
+            self.input_ranges.pop_front();
+        }
+        row.input_floor = self
+            .input_ranges
+            .front()
+            .map_or(row.input_records + 1, |&(seq, _)| seq);
     }
 
     /// Indexes of the running children.
