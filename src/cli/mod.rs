@@ -121,6 +121,9 @@ enum Command {
         /// Cause recorded in ExecutionAborted
         #[arg(long, default_value = "")]
         cause: String,
+        /// Stores the unfinished executions' map runs use while the engine is open (as for `run`)
+        #[arg(long = "store", value_name = "NAME=URL", value_parser = open::parse_store)]
+        stores: Vec<StoreArg>,
     },
 }
 
@@ -237,7 +240,14 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
             execution,
             error,
             cause,
-        } => stop::stop(&data_dir, &execution, &error, &cause, json).await,
+            stores,
+        } => {
+            let reason = stop::Reason {
+                error: &error,
+                cause: &cause,
+            };
+            stop::stop(&data_dir, &execution, reason, &stores, json).await
+        }
     }
 }
 

@@ -10,21 +10,31 @@ use std::path::Path;
 use super::error::CliError;
 use super::inspect::Inspector;
 use super::inspect_commands::print_description;
-use super::open;
+use super::open::{self, StoreArg};
 
-/// `shoal stop EXEC [--error E] [--cause C]`.
+/// What `ExecutionAborted` records.
+pub struct Reason<'a> {
+    /// `--error`.
+    pub error: &'a str,
+    /// `--cause`.
+    pub cause: &'a str,
+}
+
+/// `shoal stop EXEC [--error E] [--cause C] [--store NAME=URL ...]`.
 pub async fn stop(
     data_dir: &Path,
     exec: &str,
-    error: &str,
-    cause: &str,
+    reason: Reason<'_>,
+    stores: &[StoreArg],
     json: bool,
 ) -> Result<(), CliError> {
     open::open_log(data_dir, false)?;
-    let engine = open::engine(data_dir, &[]).await?;
+    let engine = open::engine(data_dir, stores).await?;
     let stopped = async {
         let id = Inspector::from_log(engine.log().clone()).resolve(exec)?;
-        engine.stop_execution(id, error, cause).await?;
+        engine
+            .stop_execution(id, reason.error, reason.cause)
+            .await?;
         Ok::<_, CliError>(engine.describe_execution(id)?)
     }
     .await;
