@@ -208,3 +208,44 @@ async fn express_children_record_only_their_inputs_and_outcomes() {
     );
     engine.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_empty_item_list_succeeds_with_no_children() {
+    let (handlers, _gauge) = handlers();
+    let log = MemoryLog::new();
+    let engine = engine_with(&log, handlers, MapRunOptions::new()).await;
+    let id = run(&engine, &map_definition(json!({})), json!([])).await;
+    let done = engine.describe_execution(id).unwrap();
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    assert_eq!(done.output, Some(json!([])));
+    let arn = engine.list_map_runs(id).unwrap().pop().unwrap();
+    assert_eq!(
+        engine
+            .describe_map_run(&arn)
+            .unwrap()
+            .execution_counts
+            .total,
+        0
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_distributed_map_inside_a_parallel_branch_runs_its_own_processor() {
+    let (handlers, _gauge) = handlers();
+    let log = MemoryLog::new();
+    let engine = engine_with(&log, handlers, MapRunOptions::new()).await;
+    let inner = map_definition(json!({"ItemSelector": {"v.$": "$$.Map.Item.Index"}}));
+    let definition = json!({
+        "StartAt": "P",
+        "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
+            {"StartAt": "Skip", "States": {"Skip": {"Type": "Pass", "End": true}}},
+            inner
+        ]}}
+    });
+    let id = run(&engine, &definition, json!(["a", "b", "c"])).await;
+    let done = engine.describe_execution(id).unwrap();
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    assert_eq!(done.output, Some(json!([["a", "b", "c"], [0, 1, 2]])));
+    engine.shutdown().await;
+}
