@@ -43,8 +43,15 @@ impl Default for JournalBlockBuilder {
 impl JournalBlockBuilder {
     /// An empty block.
     pub fn new() -> JournalBlockBuilder {
+        JournalBlockBuilder::with_capacity(4096)
+    }
+
+    /// An empty block with room for `bytes` bytes before it reallocates.
+    pub fn with_capacity(bytes: usize) -> JournalBlockBuilder {
+        let mut block = Vec::with_capacity(bytes.max(CONTAINER_HEADER_BYTES));
+        block.extend_from_slice(&[FORMAT_VERSION, JOURNAL_BLOCK_TAG, 0, 0, 0, 0]);
         JournalBlockBuilder {
-            bytes: container_header(JOURNAL_BLOCK_TAG),
+            bytes: block,
             count: 0,
         }
     }

@@ -192,9 +192,9 @@ impl Committer {
         #[cfg(test)]
         self.shared.faults.maybe_panic();
         let mut outcomes = Vec::with_capacity(batches.len());
-        let mut group_heads = StreamHeads::new();
+        let mut group_heads = StreamHeads::with_capacity(batches.len());
         let mut sled_batch = sled::Batch::default();
-        let mut records = Vec::new();
+        let mut records = Vec::with_capacity(batches.len());
         let mut row_ops = 0u64;
         for batch in batches {
             match check_batch(&batch, |stream| self.head(stream, &group_heads)) {
@@ -281,7 +281,7 @@ impl Committer {
         let block_bytes_target = self.shared.options.journal_block_bytes;
         let mut blocks = Vec::new();
         let mut total = 0u64;
-        let mut builder = JournalBlockBuilder::new();
+        let mut builder = JournalBlockBuilder::with_capacity(block_bytes_target + 512);
         let mut block_records = Vec::new();
         let record_count = records.len();
         for (index, record) in records.into_iter().enumerate() {
@@ -290,7 +290,11 @@ impl Committer {
             if builder.len() >= block_bytes_target || index + 1 == record_count {
                 let block = self.next_block;
                 self.next_block += 1;
-                let bytes = std::mem::take(&mut builder).finish();
+                let bytes = std::mem::replace(
+                    &mut builder,
+                    JournalBlockBuilder::with_capacity(block_bytes_target + 512),
+                )
+                .finish();
                 total += bytes.len() as u64;
                 blocks.push((block, bytes.len(), std::mem::take(&mut block_records)));
                 sled_batch.insert(&journal_key(block)[..], bytes);
