@@ -17,7 +17,7 @@
 //!
 //! Spawn (a parent transition asked for the run, durably):
 //! 1. The parent's driver performs `StartMapRun` after the transition's
-//!    commit; [`launch`] claims the ARN in the [`Registry`] (a second claim
+//!    commit; `launch` claims the ARN in the `Registry` (a second claim
 //!    — e.g. a duplicate effect — does nothing) and spawns the coordinator,
 //!    counted as a driver so shutdown waits for it.
 //! 2. The coordinator reads the row. None: it parses the ItemProcessor,
