@@ -2,6 +2,7 @@
 //! exit codes. One module per command; `docs/cli.md` is the reference.
 
 mod bench;
+mod bench_recover;
 mod definition;
 mod error;
 mod inspect;
@@ -151,6 +152,22 @@ enum BenchCommand {
         #[arg(long)]
         keep: bool,
     },
+    /// SIGKILL a `shoal run` whose map run has N children in flight, then
+    /// reopen and time the recovery (open, first transition, completion)
+    Recover {
+        /// Children in flight at the kill (the map run's items and MaxConcurrency)
+        #[arg(long, default_value_t = 10_000)]
+        in_flight: u64,
+        /// How long each child sleeps, ms (long enough to be in flight at the kill)
+        #[arg(long, default_value_t = 3_000)]
+        sleep_ms: u64,
+        /// Kill this long after the run's data directory appears, ms
+        #[arg(long, default_value_t = 2_000)]
+        kill_after_ms: u64,
+        /// Keep the benchmark's data directory
+        #[arg(long)]
+        keep: bool,
+    },
 }
 
 fn parse_status(text: &str) -> Result<ExecutionStatus, String> {
@@ -234,6 +251,21 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
                 keep,
             };
             bench::map(bench, explicit_data_dir, json).await
+        }
+        Command::Bench(BenchCommand::Recover {
+            in_flight,
+            sleep_ms,
+            kill_after_ms,
+            keep,
+        }) => {
+            let bench = bench_recover::RecoverBench {
+                in_flight,
+                sleep_ms,
+                kill_after_ms,
+                keep,
+            };
+            let base = explicit_data_dir.unwrap_or_else(std::env::temp_dir);
+            bench_recover::recover(bench, &base, json).await
         }
         Command::MapRun { map_run_arn } => map_run::map_run(&data_dir, &map_run_arn, json),
         Command::Stop {

@@ -38,3 +38,35 @@ fn bench_map_reports_its_measurements_as_json() {
         .shoal(&["bench", "map", "--handler", "spin"])
         .expect_code(2);
 }
+
+#[test]
+fn bench_recover_kills_a_run_and_counts_nothing_lost_or_duplicated() {
+    let sandbox = Sandbox::new();
+    std::fs::create_dir_all(sandbox.data_dir()).unwrap();
+    let report = sandbox
+        .shoal(&[
+            "bench",
+            "recover",
+            "--in-flight",
+            "200",
+            "--sleep-ms",
+            "1500",
+            "--kill-after-ms",
+            "800",
+            "--json",
+        ])
+        .expect_code(0)
+        .json();
+    assert_eq!(report["in_flight"], 200);
+    assert_eq!(report["lost"], 0, "{report}");
+    assert_eq!(report["duplicated"], 0, "{report}");
+    assert_eq!(report["status"], "SUCCEEDED");
+    let open = report["open_s"].as_f64().unwrap();
+    let recovered = report["recovered_s"].as_f64().unwrap();
+    let first = report["first_transition_s"].as_f64().unwrap();
+    let complete = report["complete_s"].as_f64().unwrap();
+    assert!(
+        open <= recovered && recovered <= first && first <= complete,
+        "{report}"
+    );
+}
