@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -27,6 +28,8 @@ const DEFAULT_CYCLES: usize = 50;
 /// Clock speed-up: a 1 s Wait or retry interval lasts 1 ms of real time.
 const CLOCK_SCALE: i64 = 1000;
 const EXECUTIONS_PER_MACHINE: usize = 4;
+/// What the child prints once the engine is open and about to start work.
+const READY_LINE: &str = "crash-resume-child-ready";
 
 /// Wall time running `CLOCK_SCALE` times faster than real time.
 struct ScaledClock {
@@ -109,7 +112,10 @@ fn workload() -> Vec<(&'static str, String, Value)> {
 
 /// Registers the machines, starts (idempotently) every execution and waits
 /// for all of them; returns their final descriptions by name.
-async fn run_workload(log: Arc<dyn EventLog>) -> (Engine, BTreeMap<String, (ExecutionId, Value)>) {
+async fn run_workload(
+    log: Arc<dyn EventLog>,
+    announce_ready: bool,
+) -> (Engine, BTreeMap<String, (ExecutionId, Value)>, Duration) {
     let clock = ScaledClock {
         base_ms: 1_704_067_200_000,
         start: Instant::now(),
@@ -126,6 +132,12 @@ async fn run_workload(log: Arc<dyn EventLog>) -> (Engine, BTreeMap<String, (Exec
             .await
             .expect("valid definition");
     }
+    if announce_ready {
+        // The parent times its kill from this line.
+        println!("{READY_LINE}");
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+    }
+    let work_started = Instant::now();
     let mut ids = Vec::new();
     for (machine, name, input) in workload() {
         let id = engine
@@ -144,7 +156,7 @@ async fn run_workload(log: Arc<dyn EventLog>) -> (Engine, BTreeMap<String, (Exec
         );
         outputs.insert(name, (id, description.output.unwrap_or(Value::Null)));
     }
-    (engine, outputs)
+    (engine, outputs, work_started.elapsed())
 }
 
 fn open_log(dir: &Path) -> Arc<dyn EventLog> {
@@ -163,7 +175,7 @@ fn crash_resume_child() {
         .build()
         .unwrap();
     runtime.block_on(async move {
-        let (engine, _) = run_workload(open_log(Path::new(&dir))).await;
+        let (engine, _, _) = run_workload(open_log(Path::new(&dir)), true).await;
         engine.shutdown().await;
     });
 }
@@ -242,17 +254,17 @@ fn crash_resume_outputs_match_an_uninterrupted_run() {
         .enable_all()
         .build()
         .unwrap();
-    let reference_started = Instant::now();
-    let expected = runtime.block_on(async {
+    let (expected, reference) = runtime.block_on(async {
         let dir = tempfile::tempdir().unwrap();
-        let (engine, outputs) = run_workload(open_log(dir.path())).await;
+        let (engine, outputs, work) = run_workload(open_log(dir.path()), false).await;
         engine.shutdown().await;
-        outputs
+        (outputs, work)
     });
-    eprintln!(
-        "crash_resume: the uninterrupted workload takes {:?}",
-        reference_started.elapsed()
-    );
+    eprintln!("crash_resume: the uninterrupted workload's executions take {reference:?}");
+    // Most kills land while the work runs: a random delay within the
+    // workload's length after the child says it is ready. One in eight lands
+    // early instead (during start-up, opening or recovery).
+    let work_ms = reference.as_millis() as u64 + 1;
     let mut seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -278,11 +290,21 @@ fn crash_resume_outputs_match_an_uninterrupted_run() {
                     "--test-threads=1",
                 ])
                 .env(CHILD_DIR_ENV, dir.path())
-                .stdout(Stdio::null())
+                .stdout(Stdio::piped())
                 .stderr(Stdio::null())
                 .spawn()
                 .unwrap();
-            let delay_ms = 5 + next_random(&mut seed) % 250;
+            // Kept open until the kill, so the child never writes to a closed pipe.
+            let mut output = BufReader::new(child.stdout.take().unwrap());
+            let delay_ms = if next_random(&mut seed) % 8 == 0 {
+                next_random(&mut seed) % 50
+            } else {
+                let mut line = String::new();
+                while output.read_line(&mut line).unwrap_or(0) > 0 && !line.contains(READY_LINE) {
+                    line.clear();
+                }
+                next_random(&mut seed) % work_ms
+            };
             std::thread::sleep(Duration::from_millis(delay_ms));
             if child.try_wait().unwrap().is_none() {
                 killed_mid_run += 1;
@@ -290,9 +312,10 @@ fn crash_resume_outputs_match_an_uninterrupted_run() {
             // SIGKILL on Unix: no destructor, no flush, no graceful anything.
             let _ = child.kill();
             child.wait().unwrap();
+            drop(output);
         }
         runtime.block_on(async {
-            let (engine, outputs) = run_workload(open_log(dir.path())).await;
+            let (engine, outputs, _) = run_workload(open_log(dir.path()), false).await;
             recovered += engine.recovered();
             for (name, (id, output)) in &outputs {
                 let (_, wanted) = &expected[name];
