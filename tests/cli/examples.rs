@@ -36,3 +36,34 @@ fn the_hello_example_runs_as_documented() {
         .expect_code(1);
     assert!(run.stderr().contains("Hello.TooSleepy"), "{}", run.stderr());
 }
+
+/// The README's main-job command, word for word (run from the repository
+/// root, as cargo runs tests): a Distributed Map over the bundled text
+/// files, one child per file, each counted by a shell script.
+#[test]
+fn the_readme_main_job_counts_every_bundled_file() {
+    let sandbox = Sandbox::new();
+    let output = sandbox
+        .shoal(&[
+            "run",
+            "examples/word-count/definition.json",
+            "--store",
+            "texts=file://examples/word-count/data",
+        ])
+        .expect_code(0)
+        .json();
+    let results = output.as_array().expect("the map's output is an array");
+    let data_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/word-count/data");
+    let mut keys: Vec<String> = std::fs::read_dir(data_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    keys.sort();
+    assert_eq!(results.len(), keys.len());
+    for (result, key) in results.iter().zip(&keys) {
+        let text = std::fs::read_to_string(format!("{data_dir}/{key}")).unwrap();
+        assert_eq!(result["Key"], json!(key), "results come in listing order");
+        assert_eq!(result["Words"], json!(text.split_whitespace().count()), "{key}");
+        assert_eq!(result["Lines"], json!(text.lines().count()), "{key}");
+    }
+}
