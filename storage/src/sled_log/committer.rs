@@ -40,6 +40,9 @@ use crate::validate::{check_batch, StreamHeads};
 /// A batch waiting for the committer, with the notifier of its ticket.
 pub(crate) type Queued = (WriteBatch, CommitNotifier);
 
+/// Largest group the committer publishes itself when the publisher is idle.
+const INLINE_PUBLISH_BATCHES_MAX: usize = 256;
+
 /// Most batches taken into one group; bounds the work between two fsyncs.
 const GROUP_BATCHES_MAX: usize = 65_536;
 
@@ -68,22 +71,27 @@ pub(crate) struct Published {
 /// group. Exits when the committer is gone.
 pub(crate) fn publish(shared: Arc<Shared>, groups: Receiver<Published>) {
     for published in groups {
-        {
-            let mut pending = shared.pending.write();
-            for (block, block_bytes, block_records) in published.blocks {
-                pending.insert_block(block, block_bytes, block_records);
-            }
-            shared
-                .journal_bytes
-                .store(pending.bytes() as u64, Ordering::Release);
+        publish_group(&shared, published);
+    }
+}
+
+/// Makes one durable group readable, then answers its tickets.
+fn publish_group(shared: &Shared, published: Published) {
+    {
+        let mut pending = shared.pending.write();
+        for (block, block_bytes, block_records) in published.blocks {
+            pending.insert_block(block, block_bytes, block_records);
         }
         shared
-            .published_group
-            .store(published.group, Ordering::Release);
-        shared.request_compaction_if_due();
-        for (notifier, outcome) in published.answers {
-            notifier.notify(outcome);
-        }
+            .journal_bytes
+            .store(pending.bytes() as u64, Ordering::Release);
+    }
+    shared
+        .published_group
+        .store(published.group, Ordering::Release);
+    shared.request_compaction_if_due();
+    for (notifier, outcome) in published.answers {
+        notifier.notify(outcome);
     }
 }
 
@@ -152,6 +160,14 @@ impl Committer {
                     blocks,
                     answers: notifiers.into_iter().zip(outcomes).collect(),
                 };
+                // A small group with nothing ahead of it at the publisher is
+                // published here: a thread hand-off would only add latency.
+                let caught_up =
+                    self.shared.published_group.load(Ordering::Acquire) + 1 == self.groups;
+                if caught_up && published.answers.len() <= INLINE_PUBLISH_BATCHES_MAX {
+                    publish_group(&self.shared, published);
+                    return;
+                }
                 match self.publish.send(published) {
                     Ok(()) => return,
                     Err(unsent) => {
