@@ -13,7 +13,9 @@
 //!    batch, `Db::flush`, `fsync` sled's files; release the gate.
 //! 6. Hand the group to the publisher thread (bounded channel), which adds
 //!    its blocks to the journal index and then resolves every ticket, while
-//!    the committer goes on with the next group (a pipeline of two).
+//!    the committer goes on with the next group (a pipeline of two). A
+//!    small group with nothing queued at the publisher is published by the
+//!    committer itself, which saves a thread hand-off of latency.
 //! 7. Any failure or panic in 3-5 poisons the log; every ticket of the group
 //!    and every later one resolves `Poisoned`.
 
