@@ -14,7 +14,15 @@ export S3_SERVER=${S3_SERVER:-moto}
 export S3_STATE=${S3_STATE:-${TMPDIR:-/tmp}/shoal-s3-server}
 export S3_BUCKETS=${S3_BUCKETS:-shoal-test shoal-inventory}
 
-bash scripts/s3-server.sh start >/dev/null
+# A Ceph daemon can die during start-up on a loaded machine (seen: the OSD,
+# with nothing in its log); the script then stops what it started, so a
+# bounded retry is safe. Three failures are a real failure.
+for attempt in 1 2 3; do
+  if bash scripts/s3-server.sh start >/dev/null; then break; fi
+  [ "$attempt" = 3 ] && { echo "S3 test server ($S3_SERVER) failed to start 3 times" >&2; exit 1; }
+  echo "S3 test server ($S3_SERVER) failed to start (attempt $attempt); retrying" >&2
+  sleep 2
+done
 trap 'bash scripts/s3-server.sh stop >/dev/null 2>&1 || true' EXIT
 # shellcheck disable=SC1091
 . "$S3_STATE/env"
