@@ -63,7 +63,11 @@ fn the_readme_main_job_counts_every_bundled_file() {
     for (result, key) in results.iter().zip(&keys) {
         let text = std::fs::read_to_string(format!("{data_dir}/{key}")).unwrap();
         assert_eq!(result["Key"], json!(key), "results come in listing order");
-        assert_eq!(result["Words"], json!(text.split_whitespace().count()), "{key}");
+        assert_eq!(
+            result["Words"],
+            json!(text.split_whitespace().count()),
+            "{key}"
+        );
         assert_eq!(result["Lines"], json!(text.lines().count()), "{key}");
     }
 }
