@@ -7,6 +7,8 @@
 //! Two backends keep it: [`SledLog`], on disk in one sled database with
 //! group commit, and [`MemoryLog`], the in-memory reference the conformance
 //! and model tests compare against. [`codec`] holds every stored byte format.
+//! [`fault::FaultyLog`] wraps either and injects write and sync failures and
+//! slow commits, for testing what a caller does on a failing disk.
 //!
 //! ```
 //! use shoal_storage::{EventLog, Keyspace, RecordKind, Seq, SledLog, SledLogOptions, StreamId, WriteBatch};
@@ -39,6 +41,7 @@ pub mod baseline;
 mod batch;
 pub mod codec;
 mod error;
+pub mod fault;
 mod log;
 mod memory;
 mod sled_log;

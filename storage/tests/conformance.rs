@@ -1,11 +1,14 @@
 //! One conformance suite for every [`EventLog`] backend: each generic test
 //! below runs against `MemoryLog` (the reference), `SledLog`, and `SledLog`
 //! with a compactor that runs after every few bytes (so reads merge the
-//! journal with compacted chunks).
+//! journal with compacted chunks). The fault-injecting wrapper `FaultyLog`
+//! runs it too, with no faults: around `SledLog`, and around `MemoryLog`
+//! with every group commit delayed (a delay must not change any outcome).
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 
+use shoal_storage::fault::{FaultPlan, FaultyLog};
 use shoal_storage::{
     EventLog, Keyspace, LogError, MemoryLog, Record, RecordKind, Seq, SledLog, SledLogOptions,
     StreamId, WriteBatch,
@@ -62,6 +65,56 @@ impl Harness for Sled {
             SledLog::open(self.dir.path(), self.options.clone()).unwrap(),
         ));
     }
+}
+
+/// `FaultyLog` with a plan that injects no failure, around `SledLog` or
+/// `MemoryLog`.
+struct Faulty<L: EventLog> {
+    plan: FaultPlan,
+    open: Box<dyn Fn(Option<L>) -> L>,
+    log: Option<Arc<FaultyLog<L>>>,
+}
+
+impl<L: EventLog> Faulty<L> {
+    fn new(plan: FaultPlan, open: Box<dyn Fn(Option<L>) -> L>) -> Faulty<L> {
+        let log = FaultyLog::new(open(None), plan.clone()).unwrap();
+        Faulty {
+            plan,
+            open,
+            log: Some(Arc::new(log)),
+        }
+    }
+}
+
+impl<L: EventLog> Harness for Faulty<L> {
+    type Log = FaultyLog<L>;
+    fn log(&self) -> &Arc<FaultyLog<L>> {
+        self.log.as_ref().unwrap()
+    }
+    fn reopen(&mut self) {
+        let log = self.log.take().unwrap();
+        let log = Arc::into_inner(log).expect("tests hold no other handle across a reopen");
+        assert!(!log.is_poisoned());
+        // Reopening the inner log needs the old one gone (sled locks its
+        // directory); `open` gets it to take what it needs and drop it.
+        let inner = (self.open)(Some(log.into_inner()));
+        self.log = Some(Arc::new(FaultyLog::new(inner, self.plan.clone()).unwrap()));
+    }
+}
+
+fn faulty_sled() -> Faulty<SledLog> {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let open = move |old: Option<SledLog>| {
+        drop(old);
+        SledLog::open(dir.path(), SledLogOptions::new()).unwrap()
+    };
+    Faulty::new(FaultPlan::new().with_seed(1), Box::new(open))
+}
+
+fn faulty_memory_delayed() -> Faulty<MemoryLog> {
+    let open = |old: Option<MemoryLog>| old.map(|log| log.reopen()).unwrap_or_default();
+    let plan = FaultPlan::new().with_commit_delay(std::time::Duration::from_micros(200));
+    Faulty::new(plan, Box::new(open))
 }
 
 fn memory() -> Memory {
@@ -406,6 +459,12 @@ macro_rules! conformance {
         }
         mod sled_log_compacting {
             $( #[test] fn $test() { super::$test(super::sled_compacting()) } )*
+        }
+        mod faulty_sled_log {
+            $( #[test] fn $test() { super::$test(super::faulty_sled()) } )*
+        }
+        mod faulty_memory_log_delayed {
+            $( #[test] fn $test() { super::$test(super::faulty_memory_delayed()) } )*
         }
     };
 }
