@@ -70,7 +70,7 @@ impl Progress {
     }
 
     fn update(&self, engine: &Engine, ids: &[ExecutionId], done: usize) {
-        let records = engine.log().metrics().records;
+        let records = engine.log().stats().records;
         let first = *self.first_records.get_or_init(|| records);
         let transitions = records.saturating_sub(first);
         let seconds = self.started.elapsed().as_secs_f64().max(0.001);

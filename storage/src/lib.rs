@@ -45,6 +45,7 @@ pub mod fault;
 mod log;
 mod memory;
 mod sled_log;
+mod stats;
 mod types;
 mod validate;
 
@@ -53,5 +54,6 @@ pub use error::LogError;
 pub use log::{CommitNotifier, CommitReceipt, CommitTicket, EventLog, LogMetrics, Row};
 pub use memory::MemoryLog;
 pub use sled_log::{CommitTimings, JournalStats, SledLog, SledLogOptions};
+pub use stats::LogStats;
 pub use types::{Keyspace, Record, RecordKind, Seq, StreamId};
 pub use validate::{RECORD_PAYLOAD_BYTES_MAX, ROW_KEY_BYTES_MAX, ROW_VALUE_BYTES_MAX};

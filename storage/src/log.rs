@@ -8,6 +8,7 @@ use tokio::sync::oneshot;
 
 use crate::batch::WriteBatch;
 use crate::error::LogError;
+use crate::stats::LogStats;
 use crate::types::{Keyspace, Record, Seq, StreamId};
 
 /// An append-only, durable log of per-stream records plus keyed state rows.
@@ -81,8 +82,17 @@ pub trait EventLog: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<Row>, LogError>;
 
-    /// A snapshot of the log's counters (commits, records, bytes, queue depth).
+    /// A snapshot of the log's counters (commits, records, bytes, queue
+    /// depth) and its size on disk, which may cost a directory listing.
     fn metrics(&self) -> LogMetrics;
+
+    /// A snapshot of the log's counters that MUST be cheap (no I/O, no lock a
+    /// committer holds for long): callers read it on hot paths (dispatch
+    /// back-pressure, progress, engine metrics). The default derives it from
+    /// [`EventLog::metrics`]; backends SHOULD override it.
+    fn stats(&self) -> LogStats {
+        LogStats::from(self.metrics())
+    }
 }
 
 /// One state row as returned by [`EventLog::scan_rows`]: `(key, value)`.

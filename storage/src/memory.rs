@@ -14,6 +14,7 @@ use parking_lot::Mutex;
 use crate::batch::{RowOp, WriteBatch};
 use crate::error::LogError;
 use crate::log::{CommitReceipt, CommitTicket, EventLog, LogMetrics, Row};
+use crate::stats::LogStats;
 use crate::types::{Keyspace, Record, Seq, StreamId};
 use crate::validate::check_batch;
 
@@ -32,6 +33,8 @@ struct MemoryState {
     streams: BTreeMap<StreamId, BTreeMap<Seq, Record>>,
     rows: BTreeMap<Keyspace, BTreeMap<Vec<u8>, Vec<u8>>>,
     metrics: LogMetrics,
+    /// Batches acknowledged (each is its own group here).
+    batches: u64,
 }
 
 impl MemoryLog {
@@ -69,6 +72,7 @@ impl MemoryLog {
         metrics.row_ops += rows.len() as u64;
         metrics.bytes_written += records.iter().map(|r| r.payload.len() as u64).sum::<u64>();
         let group = metrics.commits;
+        state.batches += 1;
         for record in records {
             state
                 .streams
@@ -161,6 +165,18 @@ impl EventLog for MemoryLog {
     fn metrics(&self) -> LogMetrics {
         self.state.lock().metrics
     }
+
+    /// Every batch is its own group and nothing is ever synced or queued.
+    fn stats(&self) -> LogStats {
+        let state = self.state.lock();
+        let batches = state.batches;
+        LogStats {
+            batches,
+            last_group_batches: batches.min(1),
+            max_group_batches: batches.min(1),
+            ..LogStats::from(state.metrics)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -187,6 +203,28 @@ mod tests {
             reopened.get_row(Keyspace(1), b"k").expect("get"),
             Some(b"v".to_vec())
         );
+    }
+
+    #[test]
+    fn stats_count_acknowledged_batches_only() {
+        let log = MemoryLog::new();
+        assert_eq!(log.stats(), LogStats::default());
+        for seq in 1..=3 {
+            let mut batch = WriteBatch::new();
+            batch.append(StreamId(1), Seq(seq), RecordKind(0), vec![0; 10]);
+            log.commit(batch).wait().expect("memory commit");
+        }
+        let mut conflict = WriteBatch::new();
+        conflict.append(StreamId(1), Seq(2), RecordKind(0), vec![]);
+        log.commit(conflict).wait().expect_err("sequence conflict");
+        let stats = log.stats();
+        assert_eq!(stats.commits, 3);
+        assert_eq!(stats.batches, 3);
+        assert_eq!(stats.records, 3);
+        assert_eq!(stats.bytes_written, 30);
+        assert_eq!((stats.last_group_batches, stats.max_group_batches), (1, 1));
+        assert_eq!((stats.syncs, stats.queued_batches), (0, 0));
+        assert!(!stats.poisoned);
     }
 
     #[test]

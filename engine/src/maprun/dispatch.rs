@@ -42,7 +42,7 @@ impl Run {
     pub(crate) async fn dispatch(&mut self, slots: usize) -> Result<usize, EngineError> {
         // Back-pressure: while the log's committer is behind, new children
         // wait in the reader rather than as batches in memory.
-        while self.shared.log.metrics().queued_batches > QUEUED_BATCHES_MAX {
+        while self.shared.log.stats().queued_batches > QUEUED_BATCHES_MAX {
             if *self.shared.stopping.borrow() {
                 return Ok(0);
             }

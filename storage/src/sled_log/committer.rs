@@ -243,6 +243,14 @@ impl Committer {
             .into_iter()
             .for_each(|(stream, seq)| self.heads.insert(stream, seq));
         let counters = &self.shared.counters;
+        let accepted = outcomes.iter().filter(|outcome| outcome.is_ok()).count() as u64;
+        counters.batches.fetch_add(accepted, Ordering::Relaxed);
+        counters
+            .last_group_batches
+            .store(outcomes.len() as u64, Ordering::Relaxed);
+        counters
+            .max_group_batches
+            .fetch_max(outcomes.len() as u64, Ordering::Relaxed);
         counters.commits.fetch_add(1, Ordering::Relaxed);
         counters.records.fetch_add(record_count, Ordering::Relaxed);
         counters.row_ops.fetch_add(row_ops, Ordering::Relaxed);
@@ -351,6 +359,7 @@ impl Committer {
         add_nanos(&counters.apply_nanos, applied - started);
         add_nanos(&counters.flush_nanos, flushed - applied);
         add_nanos(&counters.sync_nanos, flushed.elapsed());
+        counters.syncs.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 }

@@ -26,6 +26,8 @@ mod pending;
 mod poison;
 mod read;
 mod seq_cache;
+#[cfg(test)]
+mod stats_tests;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -43,6 +45,7 @@ use self::poison::Poison;
 use crate::batch::WriteBatch;
 use crate::error::LogError;
 use crate::log::{CommitTicket, EventLog, LogMetrics, Row};
+use crate::stats::LogStats;
 use crate::types::{Keyspace, Record, Seq, StreamId};
 
 /// An [`EventLog`] stored in a sled database directory.
@@ -126,6 +129,10 @@ pub(crate) struct Counters {
     pub(crate) bytes_written: AtomicU64,
     pub(crate) queued: AtomicU64,
     pub(crate) compactions: AtomicU64,
+    pub(crate) batches: AtomicU64,
+    pub(crate) syncs: AtomicU64,
+    pub(crate) last_group_batches: AtomicU64,
+    pub(crate) max_group_batches: AtomicU64,
     pub(crate) group_nanos: AtomicU64,
     pub(crate) apply_nanos: AtomicU64,
     pub(crate) flush_nanos: AtomicU64,
@@ -254,6 +261,21 @@ impl EventLog for SledLog {
             bytes_written: counters.bytes_written.load(Ordering::Relaxed),
             queued_batches: counters.queued.load(Ordering::Relaxed),
             disk_bytes: durable::disk_bytes(&self.shared.dir),
+        }
+    }
+
+    fn stats(&self) -> LogStats {
+        let counters = &self.shared.counters;
+        LogStats {
+            commits: counters.commits.load(Ordering::Relaxed),
+            batches: counters.batches.load(Ordering::Relaxed),
+            records: counters.records.load(Ordering::Relaxed),
+            bytes_written: counters.bytes_written.load(Ordering::Relaxed),
+            syncs: counters.syncs.load(Ordering::Relaxed),
+            queued_batches: counters.queued.load(Ordering::Relaxed),
+            last_group_batches: counters.last_group_batches.load(Ordering::Relaxed),
+            max_group_batches: counters.max_group_batches.load(Ordering::Relaxed),
+            poisoned: self.shared.poison.is_set(),
         }
     }
 }

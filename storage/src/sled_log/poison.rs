@@ -30,6 +30,11 @@ impl Poison {
         self.poisoned.store(true, Ordering::Release);
     }
 
+    /// Whether the log is poisoned.
+    pub(crate) fn is_set(&self) -> bool {
+        self.poisoned.load(Ordering::Acquire)
+    }
+
     /// `Err(Poisoned)` once poisoned.
     pub(crate) fn check(&self) -> Result<(), LogError> {
         if self.poisoned.load(Ordering::Acquire) {
