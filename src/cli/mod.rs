@@ -5,6 +5,7 @@ mod bench;
 mod bench_recover;
 mod definition;
 mod error;
+mod help;
 mod inspect;
 mod inspect_commands;
 mod map_run;
@@ -25,23 +26,37 @@ use tracing_subscriber::EnvFilter;
 use error::{CliError, EXIT_OK, EXIT_STORAGE};
 use open::StoreArg;
 
-/// Run Amazon States Language workflows durably on this machine.
+/// Run Amazon States Language state machines durably on this machine.
 ///
-/// Every state transition is written to an on-disk log before it takes
-/// effect: after a crash or Ctrl-C, `shoal resume` continues where it
-/// stopped. Exit codes: 0 ok, 1 execution failed, 2 usage or invalid
-/// definition, 3 not found, 4 storage error, 5 conflict, 130 interrupted.
+/// shoal runs AWS Step Functions state machines (ASL JSON: Pass, Task,
+/// Choice, Wait, Parallel, Map with Distributed Map, Retry, Catch, ...) in
+/// one process, without AWS. Every state transition is written to an
+/// on-disk event log before it takes effect, so after Ctrl-C, `kill -9` or a
+/// power cut, `shoal resume` continues every execution where it stopped.
+/// The commands mirror Step Functions' actions: run (StartExecution),
+/// describe (DescribeExecution), history (GetExecutionHistory), list
+/// (ListExecutions), map-run (DescribeMapRun), stop (StopExecution).
 #[derive(Debug, Parser)]
-#[command(name = "shoal", version, propagate_version = true)]
+#[command(
+    name = "shoal",
+    version,
+    propagate_version = true,
+    after_help = help::SHOAL
+)]
 struct Cli {
-    /// Data directory holding the log [default: $SHOAL_DATA_DIR, else ./.shoal]
-    #[arg(long, global = true, value_name = "DIR")]
+    /// Data directory holding the event log [default: $SHOAL_DATA_DIR, else ./.shoal]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        help_heading = "Global options"
+    )]
     data_dir: Option<PathBuf>,
-    /// Print one JSON document on stdout instead of tables and text
-    #[arg(long, global = true)]
+    /// Print exactly one JSON document on stdout instead of tables and text
+    #[arg(long, global = true, help_heading = "Global options")]
     json: bool,
     /// More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides
-    #[arg(short, long, global = true, action = ArgAction::Count)]
+    #[arg(short, long, global = true, action = ArgAction::Count, help_heading = "Global options")]
     verbose: u8,
     #[command(subcommand)]
     command: Command,
@@ -49,40 +64,63 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check a definition; every error names its state and field (exit 2 when invalid)
+    /// Check a definition without running it; every error names its state and field
+    ///
+    /// Parses the Amazon States Language JSON and checks it as
+    /// `run` would before starting anything: state names and transitions,
+    /// field types and ranges, JSONPaths and intrinsic functions, Retry and
+    /// Catch, ItemReader / ItemBatcher / ResultWriter of Distributed Maps.
+    /// Nothing is written; no data directory is needed.
+    #[command(after_help = help::VALIDATE)]
     Validate {
-        /// The ASL definition (JSON)
+        /// The state machine definition (ASL JSON file)
         definition: PathBuf,
     },
-    /// Register a state machine, start an execution and wait for its output
+    /// Run a state machine durably and wait for its output (StartExecution)
     ///
-    /// Prints the output JSON on stdout (with --json, the execution's
-    /// description); exits 1 when the execution fails, with its error and
-    /// cause on stderr. Ctrl-C stops cleanly (resume with `shoal resume`); a
-    /// second Ctrl-C exits at once.
+    /// Validates the definition, registers it as a state machine, starts
+    /// one execution and shows its progress on stderr (Distributed Map item
+    /// counters, rate, ETA) until it ends. Prints the output JSON on stdout
+    /// (with --json, the execution's description); a failed, timed-out or
+    /// aborted execution prints its error and cause on stderr and exits 1.
+    /// Ctrl-C stops cleanly and `shoal resume` continues; a second Ctrl-C
+    /// exits at once (nothing acknowledged is lost either way).
+    #[command(after_help = help::RUN)]
     Run {
-        /// The ASL definition (JSON)
+        /// The state machine definition (ASL JSON file)
         definition: PathBuf,
         /// Execution input: JSON text, @FILE, or @- for stdin [default: {}]
         #[arg(long, value_name = "JSON|@FILE")]
         input: Option<String>,
-        /// Execution name; starting the same name again with the same input returns that execution
+        /// Execution name [default: its id]; the same name and input again returns that execution instead of starting another
         #[arg(long)]
         name: Option<String>,
-        /// State machine name [default: the file name without .json; for definition.json, its directory]
+        /// State machine name [default: the file name without .json; for .../NAME/definition.json, NAME]
         #[arg(long, value_name = "NAME")]
         state_machine: Option<String>,
-        /// A store ItemReader/ResultWriter `Bucket` values can name: s3://bucket[/prefix], file://dir, memory://
+        /// Store that ItemReader / ResultWriter `Bucket` NAME means: s3://bucket[/prefix], file://dir, memory:// (repeatable)
         #[arg(long = "store", value_name = "NAME=URL", value_parser = open::parse_store)]
         stores: Vec<StoreArg>,
     },
     /// Continue every unfinished execution after a crash or Ctrl-C, and wait for them
+    ///
+    /// Opens the data directory, replays each unfinished execution from its
+    /// log and continues it (task attempts cut off by the crash run again
+    /// with the same idempotency key; Distributed Maps read on from their
+    /// checkpoint, starting no item twice), then prints one line per
+    /// execution: id, name, status, output or error.
+    #[command(after_help = help::RESUME)]
     Resume {
-        /// A store ItemReader/ResultWriter `Bucket` values can name (as for `run`)
+        /// Store for a `Bucket` NAME, as for `run`: give the same --store options as the interrupted run
         #[arg(long = "store", value_name = "NAME=URL", value_parser = open::parse_store)]
         stores: Vec<StoreArg>,
     },
-    /// List executions, by status then id
+    /// List executions, running ones first, then by id (ListExecutions)
+    ///
+    /// Shows id, name, state machine, status, start and stop dates of the
+    /// top-level executions; Distributed Map children are counted by
+    /// `map-run` instead.
+    #[command(after_help = help::LIST)]
     List {
         /// Only this status: running, succeeded, failed, timed-out, aborted
         #[arg(long, value_parser = parse_status)]
@@ -90,39 +128,57 @@ enum Command {
         /// Only executions of this state machine
         #[arg(long, value_name = "NAME")]
         state_machine: Option<String>,
-        /// At most this many
-        #[arg(long, default_value_t = 1000)]
+        /// Show at most N executions
+        #[arg(long, value_name = "N", default_value_t = 1000)]
         limit: usize,
     },
-    /// Show an execution's status, input, output or error
+    /// Show an execution's status, input, output or error (DescribeExecution)
+    ///
+    /// Also lists the ARNs of its Distributed Map runs, for `map-run`.
+    #[command(after_help = help::DESCRIBE)]
     Describe {
         /// Execution name or id (exec-<16 hex digits>)
         execution: String,
     },
-    /// Show an execution's history events (Step Functions' event types)
+    /// Show an execution's history events (GetExecutionHistory)
+    ///
+    /// One line per event, with Step Functions' event types
+    /// (ExecutionStarted, TaskStateEntered, TaskScheduled, TaskSucceeded,
+    /// MapRunStarted, ...), in the order they were recorded.
+    #[command(after_help = help::HISTORY)]
     History {
         /// Execution name or id (exec-<16 hex digits>)
         execution: String,
     },
-    /// Show a Distributed Map run's status and child counters
+    /// Show a Distributed Map run's status and child counters (DescribeMapRun)
+    ///
+    /// Status, MaxConcurrency, tolerated failure, items read, and child
+    /// executions running, succeeded, failed, timed out and aborted.
+    #[command(after_help = help::MAP_RUN)]
     MapRun {
-        /// The map run's ARN (as `describe` lists it)
+        /// The map run's ARN, as `describe` lists it
         map_run_arn: String,
     },
     /// Whole-process benchmarks (one JSON object with --json)
-    #[command(subcommand)]
+    #[command(subcommand, after_help = help::BENCH)]
     Bench(BenchCommand),
-    /// Abort a running execution of a data directory no other shoal process has open
+    /// Abort an execution left running by an interrupted run (StopExecution)
+    ///
+    /// Records ExecutionAborted with the given error and cause, and aborts
+    /// the execution's map runs and their children. For an execution a
+    /// crashed or interrupted `shoal run` left unfinished: a live run owns
+    /// the data directory, so stop that one with Ctrl-C.
+    #[command(after_help = help::STOP)]
     Stop {
         /// Execution name or id (exec-<16 hex digits>)
         execution: String,
-        /// Error name recorded in ExecutionAborted
-        #[arg(long, default_value = "")]
+        /// Error name recorded in ExecutionAborted [default: none]
+        #[arg(long, default_value = "", hide_default_value = true)]
         error: String,
-        /// Cause recorded in ExecutionAborted
-        #[arg(long, default_value = "")]
+        /// Cause recorded in ExecutionAborted [default: none]
+        #[arg(long, default_value = "", hide_default_value = true)]
         cause: String,
-        /// Stores the unfinished executions' map runs use while the engine is open (as for `run`)
+        /// Store for a `Bucket` NAME, as for `run`: the other unfinished executions continue while `stop` runs
         #[arg(long = "store", value_name = "NAME=URL", value_parser = open::parse_store)]
         stores: Vec<StoreArg>,
     },
@@ -130,39 +186,49 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum BenchCommand {
-    /// A DISTRIBUTED Map over N items on a SledLog in a fresh directory
-    /// (under --data-dir, else the temporary directory; removed afterwards)
+    /// Time one Distributed Map over N items, start to durable completion
+    ///
+    /// Runs in a fresh data directory (under --data-dir, else the system's
+    /// temporary directory; removed afterwards unless --keep) and reports
+    /// wall time, items and transitions per second, fsyncs, the peak of
+    /// children in flight, peak RSS and log bytes.
+    #[command(after_help = help::BENCH)]
     Map {
         /// Items to map
-        #[arg(long, default_value_t = 10_000)]
+        #[arg(long, value_name = "N", default_value_t = 10_000)]
         items: u64,
         /// MaxConcurrency of the map run
-        #[arg(long, default_value_t = 10_000)]
+        #[arg(long, value_name = "N", default_value_t = 10_000)]
         concurrency: u32,
         /// Child execution type: standard or express
-        #[arg(long, default_value = "standard")]
+        #[arg(long, value_name = "TYPE", default_value = "standard")]
         child: String,
         /// Where the items come from: memory (an in-memory store) or jsonl (a local file)
-        #[arg(long, default_value = "memory")]
+        #[arg(long, value_name = "SOURCE", default_value = "memory")]
         source: String,
         /// Each child's task: noop, or sleep-ms:N
-        #[arg(long, default_value = "noop")]
+        #[arg(long, value_name = "TASK", default_value = "noop")]
         handler: String,
         /// Keep the benchmark's data directory
         #[arg(long)]
         keep: bool,
     },
-    /// SIGKILL a `shoal run` whose map run has N children in flight, then
-    /// reopen and time the recovery (open, first transition, completion)
+    /// SIGKILL a run with N children in flight, then time its recovery
+    ///
+    /// Starts `shoal run` on a Distributed Map whose N children sleep, kills
+    /// it with SIGKILL while they are all in flight, reopens the directory
+    /// and times the open, the first transition and completion; counts
+    /// items lost or run twice (both must be 0).
+    #[command(after_help = help::BENCH)]
     Recover {
         /// Children in flight at the kill (the map run's items and MaxConcurrency)
-        #[arg(long, default_value_t = 10_000)]
+        #[arg(long, value_name = "N", default_value_t = 10_000)]
         in_flight: u64,
-        /// How long each child sleeps, ms (long enough to be in flight at the kill)
-        #[arg(long, default_value_t = 3_000)]
+        /// How long each child sleeps, in ms (long enough to be in flight at the kill)
+        #[arg(long, value_name = "MS", default_value_t = 3_000)]
         sleep_ms: u64,
-        /// Kill this long after the run's data directory appears, ms
-        #[arg(long, default_value_t = 2_000)]
+        /// Kill this many ms after the run's data directory appears
+        #[arg(long, value_name = "MS", default_value_t = 2_000)]
         kill_after_ms: u64,
         /// Keep the benchmark's data directory
         #[arg(long)]

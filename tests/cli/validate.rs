@@ -88,18 +88,179 @@ fn run_refuses_an_invalid_definition_before_creating_anything() {
 }
 
 #[test]
-fn every_command_has_help() {
+fn every_command_has_help_with_examples_and_exit_codes() {
     let sandbox = Sandbox::new();
     for command in [
-        "validate", "run", "resume", "list", "describe", "history", "stop",
+        "validate", "run", "resume", "list", "describe", "history", "map-run", "stop",
     ] {
-        let run = sandbox.shoal(&[command, "--help"]).expect_code(0);
+        let help = sandbox.shoal(&[command, "--help"]).expect_code(0).stdout();
+        for part in ["Usage: shoal", "Examples:", "Exit codes", "--data-dir"] {
+            assert!(
+                help.contains(part),
+                "{command} --help lacks {part:?}: {help}"
+            );
+        }
+    }
+    for command in [["bench", "map"], ["bench", "recover"]] {
+        let help = sandbox
+            .shoal(&[command[0], command[1], "--help"])
+            .expect_code(0)
+            .stdout();
+        assert!(help.contains("Examples:"), "{command:?}: {help}");
+    }
+    let help = sandbox.shoal(&["--help"]).expect_code(0).stdout();
+    for part in [
+        "Exit codes",
+        "130",
+        "$SHOAL_DATA_DIR",
+        "./.shoal",
+        "shoal:command",
+    ] {
+        assert!(help.contains(part), "shoal --help lacks {part:?}: {help}");
+    }
+    // A Step Functions user finds the actions they know.
+    for action in ["StartExecution", "DescribeExecution", "GetExecutionHistory"] {
+        assert!(help.contains(action), "{help}");
+    }
+}
+
+/// One bad definition per kind of mistake; each error names the state
+/// (`null` for top-level fields) and the field, as `validate --json` shows.
+#[test]
+fn each_kind_of_mistake_is_named_by_state_and_field() {
+    let pass = |extra: serde_json::Value| {
+        let mut state = json!({"Type": "Pass", "End": true});
+        state
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!({"StartAt": "A", "States": {"A": state}})
+    };
+    let task = |extra: serde_json::Value| {
+        let mut state = json!({"Type": "Task", "Resource": "shoal:noop", "End": true});
+        state
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!({"StartAt": "A", "States": {"A": state}})
+    };
+    let distributed = |extra: serde_json::Value| {
+        let mut state = json!({"Type": "Map", "End": true, "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}});
+        state
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!({"StartAt": "A", "States": {"A": state}})
+    };
+    let cases = [
+        (
+            pass(json!({"Parameters": {"x.$": "$.a[["}})),
+            "A",
+            "Parameters.x.$",
+            "invalid path",
+        ),
+        (
+            pass(json!({"Parameters": {"x.$": "States.Nope($.a)"}})),
+            "A",
+            "Parameters.x.$",
+            "States.Nope",
+        ),
+        (pass(json!({"Bogus": 1})), "A", "Bogus", "unknown field"),
+        (
+            task(json!({"Retry": [{"ErrorEquals": ["X"], "BackoffRate": 0.5}]})),
+            "A",
+            "Retry[0].BackoffRate",
+            "at least 1.0",
+        ),
+        (
+            task(json!({"Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Gone"}]})),
+            "A",
+            "Catch[0].Next",
+            "Gone",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Task", "End": true}}}),
+            "A",
+            "Resource",
+            "missing",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Choice", "Default": "A"}}}),
+            "A",
+            "Choices",
+            "missing",
+        ),
+        (
+            json!({"StartAt": "A", "States": {"A": {"Type": "Wait", "End": true}}}),
+            "A",
+            "Seconds",
+            "exactly one of",
+        ),
+        (
+            distributed(json!({"ToleratedFailurePercentage": 150})),
+            "A",
+            "ToleratedFailurePercentage",
+            "between 0 and 100",
+        ),
+        (
+            distributed(
+                json!({"ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+            "ReaderConfig": {"InputType": "XML"}, "Parameters": {"Bucket": "b", "Key": "k"}}}),
+            ),
+            "A",
+            "ItemReader.ReaderConfig.InputType",
+            "XML",
+        ),
+    ];
+    let sandbox = Sandbox::new();
+    for (index, (definition, state, field, words)) in cases.iter().enumerate() {
+        let path = sandbox.definition(&format!("bad-{index}"), definition);
+        let doc = sandbox
+            .shoal(&["validate", path_str(&path), "--json"])
+            .expect_code(2)
+            .json();
+        let errors = doc["errors"].as_array().unwrap();
         assert!(
-            run.stdout().contains("Usage: shoal"),
-            "{command}: {}",
-            run.stdout()
+            errors.iter().any(|e| e["state"] == *state
+                && e["field"] == *field
+                && e["message"].as_str().unwrap().contains(words)),
+            "case {index}: expected state {state:?}, field {field:?} mentioning {words:?}: {doc}"
+        );
+        let text = sandbox
+            .shoal(&["validate", path_str(&path)])
+            .expect_code(2)
+            .stderr();
+        assert!(
+            text.contains(&format!("state \"{state}\", field \"{field}\"")),
+            "case {index}: {text}"
         );
     }
-    let run = sandbox.shoal(&["--help"]).expect_code(0);
-    assert!(run.stdout().contains("Exit codes"), "{}", run.stdout());
+
+    // A top-level field has no state; a nested state names its Map.
+    let path = sandbox.definition(
+        "jsonata",
+        &json!({"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}),
+    );
+    let doc = sandbox
+        .shoal(&["validate", path_str(&path), "--json"])
+        .expect_code(2)
+        .json();
+    assert_eq!(doc["errors"][0]["state"], serde_json::Value::Null, "{doc}");
+    assert_eq!(doc["errors"][0]["field"], "QueryLanguage", "{doc}");
+    let path = sandbox.definition(
+        "nested",
+        &json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true, "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "Next": "Q"}}}}}}),
+    );
+    let text = sandbox
+        .shoal(&["validate", path_str(&path)])
+        .expect_code(2)
+        .stderr();
+    assert!(
+        text.contains("Map \"M\"") && text.contains("state \"P\", field \"Next\""),
+        "{text}"
+    );
 }
