@@ -43,6 +43,9 @@ fn bench_map_reports_its_measurements_as_json() {
 fn bench_recover_kills_a_run_and_counts_nothing_lost_or_duplicated() {
     let sandbox = Sandbox::new();
     std::fs::create_dir_all(sandbox.data_dir()).unwrap();
+    // Generous margins: with the other tests loading both cores, the run
+    // can take over a second to start its execution after its directory
+    // appears, and every child must still be asleep at the kill.
     let report = sandbox
         .shoal(&[
             "bench",
@@ -50,9 +53,9 @@ fn bench_recover_kills_a_run_and_counts_nothing_lost_or_duplicated() {
             "--in-flight",
             "200",
             "--sleep-ms",
-            "1500",
+            "4000",
             "--kill-after-ms",
-            "800",
+            "2000",
             "--json",
         ])
         .expect_code(0)

@@ -8,6 +8,7 @@ mod command_runner;
 mod crash;
 mod examples;
 mod inspect;
+mod json_fields;
 mod map_run;
 mod support;
 mod validate;
