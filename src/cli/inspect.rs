@@ -16,7 +16,7 @@ use shoal_engine::api::{ExecutionDescription, ExecutionSummary};
 use shoal_engine::history::HistoryEventType;
 use shoal_engine::interpreter::Input;
 use shoal_engine::store::{self, keys, TransitionRecord};
-use shoal_engine::{ExecutionId, ExecutionStatus, HistoryEvent};
+use shoal_engine::{ExecutionId, ExecutionStatus, HistoryEvent, RedriveStatus};
 use shoal_storage::{EventLog, Seq, StreamId};
 
 use super::error::CliError;
@@ -103,6 +103,9 @@ impl Inspector {
             cause: None,
             started_ms: row.started_ms,
             stopped_ms: row.stopped_ms,
+            redrive_count: row.redrive_count,
+            redrive_date_ms: row.redriven_ms,
+            redrive_status: RedriveStatus::of(status, shoal_engine::maprun::is_child(id)),
         };
         if status == ExecutionStatus::Running {
             return Ok(description);
@@ -225,13 +228,30 @@ impl Inspector {
             ExecutionStatus::Running => None,
             _ => self.last_timestamp_ms(id)?,
         };
+        let (redrive_count, redriven_ms) = self.redrives(id)?;
         let row = store::ExecutionRow {
             name: id.to_string(),
             state_machine,
             started_ms: first.input.timestamp_ms,
             stopped_ms,
+            redrive_count,
+            redriven_ms,
         };
         Ok((status, row))
+    }
+
+    /// A child's redrives (count, last time): its `ExecutionRedriven`
+    /// events, since children have no index row to hold them.
+    fn redrives(&self, id: ExecutionId) -> Result<(u32, Option<i64>), CliError> {
+        let records = store::read_transitions(self.log.as_ref(), id)
+            .map_err(|e| CliError::Storage(format!("reading the history of {id}: {e}")))?;
+        let redriven: Vec<i64> = records
+            .iter()
+            .flat_map(|record| record.events.iter())
+            .filter(|event| event.kind == HistoryEventType::ExecutionRedriven)
+            .map(|event| event.timestamp_ms)
+            .collect();
+        Ok((redriven.len() as u32, redriven.last().copied()))
     }
 
     fn last_timestamp_ms(&self, id: ExecutionId) -> Result<Option<i64>, CliError> {

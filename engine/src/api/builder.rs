@@ -110,6 +110,7 @@ impl EngineBuilder {
                 shared,
                 ids: tokio::sync::Mutex::new(ids),
                 names: tokio::sync::Mutex::new(()),
+                redrives: tokio::sync::Mutex::new(()),
                 recovered,
             }),
         })

@@ -31,6 +31,8 @@ pub(crate) struct Inner {
     pub ids: tokio::sync::Mutex<IdAllocator>,
     /// Serialises starts with a caller-chosen name (idempotency check).
     pub names: tokio::sync::Mutex<()>,
+    /// Serialises redrives (the second sees the first one's driver).
+    pub redrives: tokio::sync::Mutex<()>,
     pub recovered: usize,
 }
 
@@ -178,6 +180,20 @@ impl Engine {
             cause: cause.to_string(),
         };
         self.send(id, input).await
+    }
+
+    /// Step Functions' RedriveExecution: restarts an execution that failed,
+    /// was stopped or timed out, from the top-level state it did not
+    /// finish, with the input that state had (states that succeeded are
+    /// not run again). A DISTRIBUTED Map whose map run failed or was
+    /// aborted redrives that same map run: only its unsuccessful children
+    /// run again. Returns the redrive time (ms since the epoch) once the
+    /// redrive is durable; [`EngineError::ExecutionNotRedrivable`] for a
+    /// running or succeeded execution or a map run's child.
+    pub async fn redrive_execution(&self, id: ExecutionId) -> Result<i64, EngineError> {
+        self.check_running()?;
+        let _one_at_a_time = self.inner.redrives.lock().await;
+        crate::runtime::redrive::redrive(&self.inner.shared, id).await
     }
 
     /// Waits until the execution ended durably and describes it.

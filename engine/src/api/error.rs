@@ -53,6 +53,16 @@ pub enum EngineError {
         /// The execution's id.
         execution: String,
     },
+    /// Step Functions' `ExecutionNotRedrivable`: the execution is running or
+    /// succeeded (only failed, aborted and timed-out executions can be
+    /// redriven), or is a map run's child (redrive its parent).
+    #[error("execution {execution} cannot be redriven: {reason}")]
+    ExecutionNotRedrivable {
+        /// The execution's id.
+        execution: String,
+        /// Why.
+        reason: String,
+    },
     /// No map run has this ARN.
     #[error("map run {arn:?} does not exist")]
     MapRunDoesNotExist {

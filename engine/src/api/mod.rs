@@ -3,7 +3,7 @@
 mod builder;
 mod engine;
 mod error;
-mod queries;
+pub(crate) mod queries;
 mod types;
 
 pub use builder::EngineBuilder;
@@ -11,5 +11,5 @@ pub use engine::Engine;
 pub use error::EngineError;
 pub use types::{
     ExecutionDescription, ExecutionPage, ExecutionStatus, ExecutionSummary, ListExecutionsOptions,
-    PageToken, StateMachineInfo, DEFAULT_PAGE_SIZE,
+    PageToken, RedriveStatus, StateMachineInfo, DEFAULT_PAGE_SIZE,
 };

@@ -6,7 +6,7 @@ use shoal_storage::{Seq, StreamId};
 use super::error::EngineError;
 use super::types::{
     ExecutionDescription, ExecutionPage, ExecutionStatus, ExecutionSummary, ListExecutionsOptions,
-    PageToken, DEFAULT_PAGE_SIZE,
+    PageToken, RedriveStatus, DEFAULT_PAGE_SIZE,
 };
 use crate::history::{ExecutionId, HistoryEvent, HistoryEventType};
 use crate::interpreter::Input;
@@ -73,7 +73,7 @@ pub(crate) fn start_record(shared: &Shared, id: ExecutionId) -> Result<StartReco
 }
 
 /// The index row of `id` and its status.
-fn index_row(
+pub(crate) fn index_row(
     shared: &Shared,
     id: ExecutionId,
 ) -> Result<(ExecutionStatus, ExecutionRow), EngineError> {
@@ -118,6 +118,9 @@ pub(crate) fn describe(
         cause: None,
         started_ms: row.started_ms,
         stopped_ms: row.stopped_ms,
+        redrive_count: row.redrive_count,
+        redrive_date_ms: row.redriven_ms,
+        redrive_status: RedriveStatus::of(status, crate::maprun::is_child(id)),
     };
     if status == ExecutionStatus::Running {
         return Ok(description);

@@ -64,6 +64,31 @@ impl std::fmt::Display for ExecutionStatus {
     }
 }
 
+/// Whether an execution can be redriven now, with Step Functions' names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RedriveStatus {
+    /// `redrive_execution` would restart it (failed, aborted, timed out).
+    Redrivable,
+    /// Running or succeeded.
+    NotRedrivable,
+    /// An unsuccessful child of a map run: redriving its parent's map run
+    /// re-runs it.
+    RedrivableByMapRun,
+}
+
+impl RedriveStatus {
+    /// The redrive status of an execution with `status`; `map_run_child`
+    /// for a map run's child execution.
+    pub fn of(status: ExecutionStatus, map_run_child: bool) -> RedriveStatus {
+        match status {
+            ExecutionStatus::Running | ExecutionStatus::Succeeded => RedriveStatus::NotRedrivable,
+            _ if map_run_child => RedriveStatus::RedrivableByMapRun,
+            _ => RedriveStatus::Redrivable,
+        }
+    }
+}
+
 /// A registered state machine.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StateMachineInfo {
@@ -98,6 +123,12 @@ pub struct ExecutionDescription {
     pub started_ms: i64,
     /// When it ended, ms since the epoch.
     pub stopped_ms: Option<i64>,
+    /// How many times it was redriven.
+    pub redrive_count: u32,
+    /// When it was last redriven, ms since the epoch.
+    pub redrive_date_ms: Option<i64>,
+    /// Whether it can be redriven now.
+    pub redrive_status: RedriveStatus,
 }
 
 /// One entry of `list_executions`.

@@ -92,6 +92,12 @@ pub enum HistoryEventType {
     MapRunFailed,
     /// The map run was stopped with its execution.
     MapRunAborted,
+    /// `redrive_execution` restarted the ended execution (details:
+    /// redriveCount). Appended last: the enum's bincode index is on disk.
+    ExecutionRedriven,
+    /// The redriven execution redrove the map run of its DISTRIBUTED Map
+    /// state (details: mapRunArn, redriveCount).
+    MapRunRedriven,
 }
 
 impl HistoryEventType {
@@ -141,6 +147,8 @@ impl HistoryEventType {
             T::MapRunSucceeded => "MapRunSucceeded",
             T::MapRunFailed => "MapRunFailed",
             T::MapRunAborted => "MapRunAborted",
+            T::ExecutionRedriven => "ExecutionRedriven",
+            T::MapRunRedriven => "MapRunRedriven",
         }
     }
 }
@@ -196,6 +204,10 @@ pub struct EventDetails {
     /// The map run of a DISTRIBUTED Map state (`MapRunStarted`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub map_run_arn: Option<String>,
+    /// How many times the execution (`ExecutionRedriven`) or the map run
+    /// (`MapRunRedriven`) has been redriven, this redrive included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redrive_count: Option<u32>,
 }
 
 /// One entry of an execution's history.

@@ -27,7 +27,7 @@ pub(crate) fn context_object(
         execution_input: info.input.clone(),
         execution_start_time: time_of(info.started_ms),
         role_arn: None,
-        redrive_count: 0,
+        redrive_count: u64::from(info.redrive_count),
         state_name: current.name.clone(),
         state_entered_time: time_of(current.entered_ms),
         retry_count: u64::from(current.attempt),

@@ -25,6 +25,15 @@ pub enum StepError {
         /// The execution's name.
         execution: String,
     },
+    /// `Redrive` on an execution that is running, succeeded, or has no
+    /// state to restart from.
+    #[error("execution {execution} cannot be redriven: {reason}")]
+    NotRedrivable {
+        /// The execution's name.
+        execution: String,
+        /// Why.
+        reason: String,
+    },
     /// The first input of a stream is not `Start`, or `Start` came twice.
     #[error("execution {execution}: {detail}")]
     BadStart {

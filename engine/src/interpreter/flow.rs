@@ -51,6 +51,7 @@ pub(crate) fn enter(
         retries: vec![0; retriers(state).len()],
         attempt: 0,
         phase: Phase::Entered,
+        map_run: None,
     });
     let began = match state {
         State::Task(def) => task::begin(ctx, scope, def).is_ok(),
@@ -154,7 +155,10 @@ pub(crate) fn complete_scope(
     let scope = root
         .descendant_mut(path)
         .ok_or_else(|| inconsistent(ctx, path, "scope"))?;
-    scope.current = None;
+    let ended = scope.current.take();
+    if path.is_empty() && outcome.is_err() {
+        ctx.book.redrive_point = ended.map(super::state::RedrivePoint::of);
+    }
     match path.split_last() {
         None => {
             super::step::end_execution(ctx, root, outcome);

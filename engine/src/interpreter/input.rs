@@ -109,6 +109,10 @@ pub enum Input {
         /// The cause recorded with `ExecutionAborted`.
         cause: String,
     },
+    /// `redrive_execution`: restarts an execution that failed, was
+    /// stopped or timed out, from the top-level state it did not finish.
+    /// (Last variant: the enum's bincode index is on disk.)
+    Redrive,
 }
 
 /// An input with what the transition may not read for itself: the wall
@@ -137,6 +141,7 @@ impl Input {
             Input::TokenHeartbeat { .. } => "TokenHeartbeat",
             Input::Stop { .. } => "Stop",
             Input::MapRunCompleted { .. } => "MapRunCompleted",
+            Input::Redrive => "Redrive",
         }
     }
 }

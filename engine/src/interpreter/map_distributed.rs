@@ -82,6 +82,9 @@ pub struct MapRunSpec {
     pub tolerated_failure_percentage: Option<f64>,
     /// ResultWriter: `{"Resource"?, "Parameters"?, "WriterConfig"?}` as written.
     pub result_writer: Option<Value>,
+    /// How many times the parent redrove this map run: the coordinator
+    /// redrives the run's row up to this count (0: never redriven).
+    pub redrive_count: u32,
 }
 
 /// `Input::Continue` on a DISTRIBUTED Map state.
@@ -113,6 +116,7 @@ pub(crate) fn run(
         .as_mut()
         .ok_or_else(|| inconsistent(ctx, path, "current state"))?;
     current.phase = Phase::MapRun(Arc::clone(&spec));
+    current.map_run = Some(Arc::clone(&spec));
     ctx.effects.push(Effect::StartMapRun(spec));
     Ok(())
 }
@@ -232,6 +236,7 @@ fn prepare(
         tolerated_failure_count: limits.1,
         tolerated_failure_percentage: limits.2,
         result_writer: raw.get("ResultWriter").cloned(),
+        redrive_count: 0,
     }))
 }
 

@@ -29,6 +29,7 @@ mod map_inline;
 mod outstanding;
 mod parallel;
 mod pass;
+mod redrive;
 mod state;
 mod step;
 mod succeed;

@@ -46,6 +46,10 @@ pub(crate) struct ExecInfo {
     pub input: Value,
     pub started_ms: i64,
     pub options: InterpreterOptions,
+    /// Redrives applied so far (`$$.Execution.RedriveCount`).
+    pub redrive_count: u32,
+    /// When the last redrive happened.
+    pub redriven_ms: Option<i64>,
 }
 
 /// Counters and timers shared by every scope of an execution.
@@ -57,6 +61,36 @@ pub(crate) struct Book {
     pub transitions: u64,
     pub next_timer: u64,
     pub timers: BTreeMap<TimerId, Timer>,
+    /// Where a redrive restarts: the top-level state that was running when
+    /// the execution failed, was stopped or timed out.
+    pub redrive_point: Option<RedrivePoint>,
+}
+
+/// The top-level state an ended execution did not finish: a redrive enters
+/// it again with the same input, or (a DISTRIBUTED Map whose map run was
+/// started) redrives its map run.
+#[derive(Debug, Clone)]
+pub(crate) struct RedrivePoint {
+    pub name: String,
+    pub input: Value,
+    pub entered_event: u64,
+    pub entered_ms: i64,
+    pub retriers: usize,
+    pub map_run: Option<Arc<super::map_distributed::MapRunSpec>>,
+}
+
+impl RedrivePoint {
+    /// The point of the state `current` (the top scope's, being ended).
+    pub(crate) fn of(current: Current) -> RedrivePoint {
+        RedrivePoint {
+            name: current.name,
+            input: current.input,
+            entered_event: current.entered_event,
+            entered_ms: current.entered_ms,
+            retriers: current.retries.len(),
+            map_run: current.map_run,
+        }
+    }
 }
 
 /// A durable timer: when it fires and what it is for.
@@ -103,6 +137,9 @@ pub(crate) struct Current {
     /// Attempt number of a Task (0-based).
     pub attempt: u32,
     pub phase: Phase,
+    /// The map run this DISTRIBUTED Map state started (kept after its
+    /// outcome, so a redrive can redrive the same run).
+    pub map_run: Option<Arc<super::map_distributed::MapRunSpec>>,
 }
 
 #[derive(Debug, Clone)]
@@ -201,6 +238,26 @@ impl ExecutionState {
     /// Content hash of the definition it runs.
     pub fn definition_hash(&self) -> &str {
         &self.info.definition_hash
+    }
+
+    /// How many times it was redriven.
+    pub fn redrive_count(&self) -> u32 {
+        self.info.redrive_count
+    }
+
+    /// When it was last redriven, ms since the epoch.
+    pub fn redriven_ms(&self) -> Option<i64> {
+        self.info.redriven_ms
+    }
+
+    /// True when it ended failed, aborted or timed out with a state to
+    /// restart from, so `Input::Redrive` applies.
+    pub fn redrivable(&self) -> bool {
+        let unsuccessful = matches!(
+            self.completion,
+            Some(Completion::Failed { .. } | Completion::Aborted { .. } | Completion::TimedOut)
+        );
+        unsuccessful && self.book.redrive_point.is_some()
     }
 }
 

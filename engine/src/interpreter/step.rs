@@ -62,6 +62,8 @@ pub fn start(
             input: input.clone(),
             started_ms: stamped.timestamp_ms,
             options,
+            redrive_count: 0,
+            redriven_ms: None,
         },
         machine,
         completion: None,
@@ -103,6 +105,9 @@ pub fn step(
     state: &ExecutionState,
     stamped: &StampedInput,
 ) -> Result<(ExecutionState, StepOutput), StepError> {
+    if let Input::Redrive = stamped.input {
+        return super::redrive::redrive(state, stamped);
+    }
     if state.completion.is_some() {
         return Err(StepError::Finished {
             input: stamped.input.kind(),
@@ -211,11 +216,13 @@ fn apply(ctx: &mut Ctx<'_>, root: &mut Scope, input: &Input) -> Result<(), StepE
             };
             super::map_distributed::completed(ctx, root, scope, outcome)
         }
+        Input::Redrive => Err(stale(ctx, input, "the execution is running")),
         Input::Stop { error, cause } => {
             abort_tree(ctx, root);
             let error = StatesError::new(error.clone(), cause.clone());
             let details = flow::error_details(None, &error);
             ctx.emit(root, T::ExecutionAborted, details);
+            keep_redrive_point(ctx, root);
             close(
                 ctx,
                 Completion::Aborted {
@@ -282,6 +289,7 @@ fn timer_fired(
                 T::ExecutionTimedOut,
                 flow::error_details(None, &error),
             );
+            keep_redrive_point(ctx, root);
             close(ctx, Completion::TimedOut);
             Ok(())
         }
@@ -332,6 +340,12 @@ pub(crate) fn end_execution(ctx: &mut Ctx<'_>, root: &mut Scope, outcome: Outcom
             );
         }
     }
+}
+
+/// A stopped or timed-out execution keeps the top-level state it was in,
+/// for a later redrive.
+fn keep_redrive_point(ctx: &mut Ctx<'_>, root: &mut Scope) {
+    ctx.book.redrive_point = root.current.take().map(super::state::RedrivePoint::of);
 }
 
 /// Records the end: disarms every timer left and asks for the index row.

@@ -112,6 +112,8 @@ pub(crate) struct Registry {
     queue: Mutex<VecDeque<u64>>,
     /// Notified when a child ends (a global slot may be free).
     pub slot_freed: Notify,
+    /// Notified when a coordinator closes.
+    closed: Notify,
 }
 
 impl Registry {
@@ -126,6 +128,7 @@ impl Registry {
             queue: Mutex::new(VecDeque::new()),
             live: Mutex::new(HashMap::new()),
             slot_freed: Notify::new(),
+            closed: Notify::new(),
         }
     }
 
@@ -166,6 +169,22 @@ impl Registry {
         self.live.lock().remove(arn);
         if let Some((run, _)) = self.arns.lock().remove(arn) {
             self.runs.lock().remove(&run);
+        }
+        self.closed.notify_waiters();
+    }
+
+    /// Waits until no coordinator of a map run of `parent` is live (a run
+    /// that still aborts its children after its parent ended).
+    pub(crate) async fn wait_closed(&self, parent: crate::history::ExecutionId) {
+        loop {
+            let closed = self.closed.notified();
+            let live = self.arns.lock().keys().any(|arn| {
+                super::ids::MapRunKey::from_arn(arn).is_some_and(|key| key.parent == parent)
+            });
+            if !live {
+                return;
+            }
+            closed.await;
         }
     }
 

@@ -168,11 +168,31 @@ pub(crate) fn child_row(
             (status, stopped)
         }
     };
+    let (redrive_count, redriven_ms) = redrives_of(log, id)?;
     let row = crate::store::ExecutionRow {
         name: id.to_string(),
         state_machine: state_machine.clone(),
         started_ms: start.input.timestamp_ms,
         stopped_ms,
+        redrive_count,
+        redriven_ms,
     };
     Ok((status, row))
+}
+
+/// How many times child `id` was redriven and when last: its
+/// `ExecutionRedriven` events (a child's history is short; children have
+/// no index row to keep the count in).
+fn redrives_of(log: &dyn EventLog, id: ExecutionId) -> Result<(u32, Option<i64>), EngineError> {
+    let records = store::read_transitions(log, id)
+        .map_err(|e| EngineError::store("reading a map run child", e))?;
+    let mut count = 0;
+    let mut last = None;
+    for event in records.iter().flat_map(|r| r.events.iter()) {
+        if event.kind == T::ExecutionRedriven {
+            count += 1;
+            last = Some(event.timestamp_ms);
+        }
+    }
+    Ok((count, last))
 }

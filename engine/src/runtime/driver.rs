@@ -236,6 +236,8 @@ impl Driver {
             state_machine: self.state.state_machine().to_string(),
             started_ms: self.state.started_ms(),
             stopped_ms: Some(now_ms),
+            redrive_count: self.state.redrive_count(),
+            redriven_ms: self.state.redriven_ms(),
         };
         batch.delete(
             keys::EXECUTIONS,

@@ -62,6 +62,8 @@ pub(crate) async fn start(
         state_machine: state_machine.to_string(),
         started_ms: record.input.timestamp_ms,
         stopped_ms: None,
+        redrive_count: 0,
+        redriven_ms: None,
     };
     batch.put(
         keys::EXECUTIONS,

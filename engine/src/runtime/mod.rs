@@ -49,6 +49,7 @@ mod driver;
 mod effects;
 pub(crate) mod executions;
 pub(crate) mod ids;
+pub(crate) mod redrive;
 pub(crate) mod shared;
 
 pub use clock::{Clock, SystemClock, TokioClock};

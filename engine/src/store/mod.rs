@@ -18,6 +18,7 @@
 
 pub mod keys;
 mod records;
+mod records_v1;
 mod rows;
 
 pub use records::{

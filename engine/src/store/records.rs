@@ -9,8 +9,9 @@ use crate::interpreter::StampedInput;
 pub const TRANSITION_KIND: RecordKind = RecordKind(1);
 
 /// First byte of every transition payload; bump when the layout changes
-/// and keep a decoder for each older version.
-pub const RECORD_FORMAT_VERSION: u8 = 1;
+/// and keep a decoder for each older version (version 1: `records_v1`,
+/// before `EventDetails::redrive_count`).
+pub const RECORD_FORMAT_VERSION: u8 = 2;
 
 /// One transition: what came in, and the history it wrote.
 ///
@@ -39,6 +40,9 @@ pub fn decode_transition(payload: &[u8]) -> Result<TransitionRecord, String> {
     let Some((&version, body)) = payload.split_first() else {
         return Err("empty payload".into());
     };
+    if version == 1 {
+        return super::records_v1::decode_v1(body);
+    }
     if version != RECORD_FORMAT_VERSION {
         return Err(format!(
             "format version {version} is not supported (expected {RECORD_FORMAT_VERSION})"

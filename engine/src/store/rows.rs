@@ -28,9 +28,10 @@ pub enum StoreError {
 }
 
 /// The index row of one execution. Its status is in the key; the row holds
-/// what listing needs without reading the stream.
+/// what listing and describing need without reading the stream.
 ///
-/// Byte layout: `[1][bincode 2 standard(ExecutionRow)]`.
+/// Byte layout: `[2][bincode 2 standard(ExecutionRow)]`; version 1 (still
+/// read) lacked the two redrive fields.
 #[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
 pub struct ExecutionRow {
     /// The execution's name.
@@ -41,11 +42,26 @@ pub struct ExecutionRow {
     pub started_ms: i64,
     /// When it ended, ms since the epoch.
     pub stopped_ms: Option<i64>,
+    /// How many times it was redriven.
+    pub redrive_count: u32,
+    /// When it was last redriven, ms since the epoch.
+    pub redriven_ms: Option<i64>,
 }
+
+/// Version 1 of the row, before redrive.
+#[derive(bincode::Decode)]
+struct ExecutionRowV1 {
+    name: String,
+    state_machine: String,
+    started_ms: i64,
+    stopped_ms: Option<i64>,
+}
+
+const ROW_FORMAT_VERSION: u8 = 2;
 
 /// Encodes an index row.
 pub fn encode_execution_row(row: &ExecutionRow) -> Vec<u8> {
-    let mut out = vec![1u8];
+    let mut out = vec![ROW_FORMAT_VERSION];
     // Strings and integers always encode; an error would be a bincode bug.
     if let Ok(body) = bincode::encode_to_vec(row, bincode::config::standard()) {
         out.extend_from_slice(&body);
@@ -60,14 +76,30 @@ pub fn decode_execution_row(bytes: &[u8], location: &str) -> Result<ExecutionRow
         location: location.to_string(),
         detail,
     };
+    let config = bincode::config::standard();
     match bytes.split_first() {
-        Some((1, body)) => {
-            let (row, used) = bincode::decode_from_slice(body, bincode::config::standard())
-                .map_err(|err| corrupt(err.to_string()))?;
+        Some((&ROW_FORMAT_VERSION, body)) => {
+            let (row, used) =
+                bincode::decode_from_slice(body, config).map_err(|err| corrupt(err.to_string()))?;
             if used != body.len() {
                 return Err(corrupt(format!("{} trailing bytes", body.len() - used)));
             }
             Ok(row)
+        }
+        Some((1, body)) => {
+            let (row, used): (ExecutionRowV1, usize) =
+                bincode::decode_from_slice(body, config).map_err(|err| corrupt(err.to_string()))?;
+            if used != body.len() {
+                return Err(corrupt(format!("{} trailing bytes", body.len() - used)));
+            }
+            Ok(ExecutionRow {
+                name: row.name,
+                state_machine: row.state_machine,
+                started_ms: row.started_ms,
+                stopped_ms: row.stopped_ms,
+                redrive_count: 0,
+                redriven_ms: None,
+            })
         }
         Some((version, _)) => Err(corrupt(format!("unknown format version {version}"))),
         None => Err(corrupt("empty value".into())),
@@ -121,6 +153,8 @@ mod tests {
             state_machine: "sm".into(),
             started_ms: 5,
             stopped_ms: Some(9),
+            redrive_count: 2,
+            redriven_ms: Some(8),
         };
         let bytes = encode_execution_row(&row);
         let decoded = decode_execution_row(&bytes, "k").expect("round trip");
@@ -130,5 +164,16 @@ mod tests {
         let err = decode_execution_row(&bad, "key-7").expect_err("version 7");
         assert!(err.to_string().contains("key-7"), "{err}");
         assert!(decode_execution_row(&[], "k").is_err());
+    }
+
+    #[test]
+    fn version_1_rows_decode_without_redrives() {
+        let mut bytes = vec![1u8];
+        let old = ("n".to_string(), "sm".to_string(), 5i64, Some(9i64));
+        bytes.extend(bincode::encode_to_vec(&old, bincode::config::standard()).expect("encodes"));
+        let row = decode_execution_row(&bytes, "k").expect("v1 decodes");
+        assert_eq!(row.name, "n");
+        assert_eq!(row.stopped_ms, Some(9));
+        assert_eq!((row.redrive_count, row.redriven_ms), (0, None));
     }
 }

@@ -1,0 +1,104 @@
+//! `Input::Redrive`: Step Functions' RedriveExecution as a transition.
+//!
+//! An execution that failed, was stopped or timed out kept its redrive
+//! point (the top-level state it did not finish, with that state's input).
+//! Redrive reopens the execution: `ExecutionRedriven{redriveCount}`, the
+//! state machine's `TimeoutSeconds` armed again from now, then either
+//!
+//! - the state is entered again with the same input (a fresh entry: new
+//!   `…StateEntered`, retries from zero), or
+//! - for a DISTRIBUTED Map whose map run was started, the same map run is
+//!   redriven: `MapRunRedriven{mapRunArn, redriveCount}` and a
+//!   `StartMapRun` with the spec's `redrive_count` one higher, which tells
+//!   the coordinator to redrive the run's unsuccessful children.
+//!
+//! States that succeeded before the point are not run again: their
+//! output is the point's input.
+
+use std::sync::Arc;
+
+use super::context::Ctx;
+use super::effect::Effect;
+use super::error::StepError;
+use super::flow;
+use super::input::StampedInput;
+use super::state::{Current, ExecutionState, Phase, TimerPurpose};
+use super::step::StepOutput;
+use crate::history::{EventDetails, HistoryEventType as T};
+
+/// Applies `Input::Redrive` to an ended execution.
+pub(crate) fn redrive(
+    state: &ExecutionState,
+    stamped: &StampedInput,
+) -> Result<(ExecutionState, StepOutput), StepError> {
+    let refuse = |reason: &str| StepError::NotRedrivable {
+        execution: state.info.name.clone(),
+        reason: reason.to_string(),
+    };
+    if state.completion.is_none() {
+        return Err(refuse("it is running"));
+    }
+    if !state.redrivable() {
+        return Err(refuse("it succeeded, or has no state to restart from"));
+    }
+    let mut next = state.clone();
+    next.completion = None;
+    next.info.redrive_count += 1;
+    next.info.redriven_ms = Some(stamped.timestamp_ms);
+    let point = next
+        .book
+        .redrive_point
+        .take()
+        .ok_or_else(|| refuse("it has no state to restart from"))?;
+    let ExecutionState {
+        info,
+        machine,
+        book,
+        root,
+        ..
+    } = &mut next;
+    let mut ctx = Ctx::new(info, machine, book, stamped.timestamp_ms, stamped.seed);
+    let details = EventDetails {
+        redrive_count: Some(ctx.info.redrive_count),
+        ..EventDetails::default()
+    };
+    ctx.emit(root, T::ExecutionRedriven, details);
+    if let Some(seconds) = ctx.machine.timeout_seconds {
+        let fire_at = ctx
+            .now_ms
+            .saturating_add((seconds as i64).saturating_mul(1000));
+        ctx.start_timer(fire_at, TimerPurpose::Execution);
+    }
+    match point.map_run {
+        Some(spec) => {
+            let mut spec = (*spec).clone();
+            spec.redrive_count += 1;
+            let details = EventDetails {
+                map_run_arn: Some(spec.arn.clone()),
+                redrive_count: Some(spec.redrive_count),
+                ..EventDetails::default()
+            };
+            ctx.emit(root, T::MapRunRedriven, details);
+            let spec = Arc::new(spec);
+            root.current = Some(Current {
+                name: point.name,
+                input: point.input,
+                entered_event: point.entered_event,
+                entered_ms: point.entered_ms,
+                retries: vec![0; point.retriers],
+                attempt: 0,
+                phase: Phase::MapRun(Arc::clone(&spec)),
+                map_run: Some(Arc::clone(&spec)),
+            });
+            ctx.effects.push(Effect::StartMapRun(spec));
+        }
+        None => flow::enter(&mut ctx, root, &[], point.name, point.input)?,
+    }
+    let output = StepOutput {
+        events: std::mem::take(&mut ctx.events),
+        effects: std::mem::take(&mut ctx.effects),
+    };
+    drop(ctx);
+    next.book.transitions += 1;
+    Ok((next, output))
+}
