@@ -164,3 +164,82 @@ fn heartbeat_lines_keep_a_long_command_alive() {
         run.stderr()
     );
 }
+
+#[test]
+fn a_command_killed_by_a_signal_fails_and_empty_or_oversized_stdout_is_handled() {
+    let sandbox = Sandbox::new();
+    let def = sandbox.definition(
+        "signal",
+        &one_command(json!({"Command": ["sh", "-c", "kill -TERM $$"]}), json!({})),
+    );
+    let run = sandbox.shoal(&["run", path_str(&def)]).expect_code(1);
+    assert!(
+        run.stderr().contains("shoal.CommandFailed") && run.stderr().contains("signal 15"),
+        "{}",
+        run.stderr()
+    );
+
+    // Exit 0 with nothing on stdout is a `null` result.
+    let def = sandbox.definition(
+        "quiet",
+        &one_command(json!({"Command": ["true"]}), json!({})),
+    );
+    let run = sandbox.shoal(&["run", path_str(&def)]).expect_code(0);
+    assert_eq!(run.json(), Value::Null);
+
+    // More than 256 KiB on stdout is refused, not buffered without bound.
+    let def = sandbox.definition(
+        "flood",
+        &one_command(
+            json!({"Command": ["sh", "-c", "head -c 300000 /dev/zero | tr '\\000' a"]}),
+            json!({}),
+        ),
+    );
+    let run = sandbox.shoal(&["run", path_str(&def)]).expect_code(1);
+    assert!(
+        run.stderr().contains("shoal.InvalidCommandOutput")
+            && run.stderr().contains("more than 262144 bytes"),
+        "{}",
+        run.stderr()
+    );
+}
+
+/// A failing command is retried by the state's Retry (SHOAL_ATTEMPT counts
+/// up) and finally caught by its Catch.
+#[test]
+fn retry_and_catch_apply_to_a_failing_command() {
+    let sandbox = Sandbox::new();
+    let attempts = sandbox.data_dir().with_file_name("attempts");
+    let script = format!(
+        "echo \"$SHOAL_ATTEMPT $SHOAL_IDEMPOTENCY_KEY\" >> {}; echo 'upstream said no' >&2; exit 1",
+        attempts.display()
+    );
+    let definition = json!({"StartAt": "Call", "States": {
+        "Call": {"Type": "Task", "Resource": "shoal:command",
+                 "Parameters": {"Command": ["sh", "-c", script]},
+                 "Retry": [{"ErrorEquals": ["shoal.CommandFailed"], "IntervalSeconds": 1, "MaxAttempts": 2, "BackoffRate": 1.0}],
+                 "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "Fallback"}],
+                 "End": true},
+        "Fallback": {"Type": "Pass", "Parameters": {"error.$": "$.failure.Error", "fallback": true}, "End": true}
+    }});
+    let def = sandbox.definition("retry", &definition);
+    let run = sandbox.shoal(&["run", path_str(&def)]).expect_code(0);
+    assert_eq!(
+        run.json(),
+        json!({"error": "shoal.CommandFailed", "fallback": true})
+    );
+    let lines = std::fs::read_to_string(&attempts).unwrap();
+    let lines: Vec<(&str, &str)> = lines
+        .lines()
+        .map(|line| line.split_once(' ').unwrap())
+        .collect();
+    let numbers: Vec<&str> = lines.iter().map(|(attempt, _)| *attempt).collect();
+    assert_eq!(numbers, ["0", "1", "2"], "one try and two retries");
+    // Each retry is a new attempt with its own key; a re-run of the same
+    // attempt after a crash repeats its key (the crash-resume example
+    // checks that).
+    let mut keys: Vec<&str> = lines.iter().map(|(_, key)| *key).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), 3, "{lines:?}");
+}
