@@ -46,17 +46,23 @@ s3() {
 }
 
 echo "== uploading 120 text files to s3://$bucket/$prefix/input/texts/" >&2
-# Twenty uploads at a time; `wait PID` fails the script if one failed.
+# Twenty uploads at a time; one that failed stops the script.
+uploaded() {
+  for pid in $pids; do
+    wait "$pid" || {
+      echo "upload to $AWS_ENDPOINT failed (curl's error above): is the server up, are the AWS_* keys right?" >&2
+      exit 1
+    }
+  done
+  pids=
+}
 count=0 pids=
 for file in examples/word-count/data/*.txt; do
   s3 PUT "$prefix/input/texts/$(basename "$file")" "$file" >/dev/null &
   pids="$pids $!" count=$((count + 1))
-  if [ $((count % 20)) = 0 ]; then
-    for pid in $pids; do wait "$pid"; done
-    pids=
-  fi
+  [ $((count % 20)) != 0 ] || uploaded
 done
-for pid in $pids; do wait "$pid"; done
+uploaded
 
 echo "== shoal run --store in=s3://$bucket/$prefix/input --store out=s3://$bucket/$prefix/output" >&2
 output=$("$SHOAL" --data-dir "$work/shoal" run examples/s3/definition.json \
