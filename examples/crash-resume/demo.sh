@@ -55,7 +55,7 @@ kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
 echo "killed shoal (pid $pid) after $(lines "$work/crashed.ledger") task invocations" >&2
 shoal_in crashed describe demo >&2
-arn=$(shoal_in crashed describe demo --json | sed -n 's/^ *"\(shoal:mapRun:[^"]*\)".*/\1/p')
+arn=$(shoal_in crashed describe demo --json | grep -o '"shoal:mapRun:[^"]*"' | head -n 1 | tr -d '"')
 [ -n "$arn" ] || fail "the killed execution has no map run yet"
 shoal_in crashed map-run "$arn" >&2
 

@@ -26,7 +26,7 @@ output=$("$SHOAL" --data-dir "$work/shoal" run examples/csv-report/definition.js
 echo "$output"
 
 # The Map's output names the manifest; the result files sit beside it.
-manifest=$(echo "$output" | sed -n 's/.*"Key": "\(.*manifest\.json\)".*/\1/p')
+manifest=$(echo "$output" | grep -o '"Key": *"[^"]*manifest\.json"' | sed 's/.*"\([^"]*\)"$/\1/')
 run_dir=$work/reports/$(dirname "$manifest")
 echo
 echo "== $manifest"

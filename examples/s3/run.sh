@@ -70,7 +70,7 @@ output=$("$SHOAL" --data-dir "$work/shoal" run examples/s3/definition.json \
 echo "$output"
 
 # The manifest's key is relative to the `out` store's prefix.
-manifest=$(echo "$output" | sed -n 's/.*"Key": "\(.*manifest\.json\)".*/\1/p')
+manifest=$(echo "$output" | grep -o '"Key": *"[^"]*manifest\.json"' | sed 's/.*"\([^"]*\)"$/\1/')
 echo
 echo "== s3://$bucket/$prefix/output/$manifest"
 s3 GET "$prefix/output/$manifest"
