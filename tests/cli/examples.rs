@@ -167,7 +167,10 @@ fn the_crash_resume_demo_passes_its_checks() {
         run.stderr()
     );
     let stderr = run.stderr();
-    assert!(stderr.contains("RUNNING"), "describe after the kill: {stderr}");
+    assert!(
+        stderr.contains("RUNNING"),
+        "describe after the kill: {stderr}"
+    );
     assert!(stderr.contains("SUCCEEDED"), "{stderr}");
     // The clean run's output is the job's: n and n² for every item.
     let clean: Value =
