@@ -98,7 +98,9 @@ impl EngineBuilder {
             drivers_idle: Notify::new(),
             maprun: crate::maprun::Registry::new(self.maprun),
         });
-        let recovered = match executions::recover_all(&shared) {
+        let recovered = match executions::recover_all(&shared)
+            .and_then(|recovered| crate::maprun::close_orphans(&shared).map(|_| recovered))
+        {
             Ok(recovered) => recovered,
             Err(error) => {
                 shared.stop(format!("recovery failed: {error}"));

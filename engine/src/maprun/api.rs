@@ -65,6 +65,10 @@ pub struct MapRunDescription {
     pub execution_counts: MapRunCounts,
     /// EXPRESS children.
     pub express: bool,
+    /// How many times it was redriven.
+    pub redrive_count: u32,
+    /// When it was last redriven, ms since the epoch.
+    pub redrive_date_ms: Option<i64>,
     /// Why it failed.
     pub error: Option<String>,
     /// The cause.
@@ -88,6 +92,11 @@ impl Engine {
                 items.add(status, 1);
             }
         }
+        // An ended run's failures wait for a redrive while its parent can
+        // be redriven at its Map state; otherwise nothing will re-run them.
+        let redrivable = row.status != MapRunStatus::Succeeded
+            && row.status != MapRunStatus::Running
+            && self.parent_redrivable(ExecutionId(row.parent))?;
         let counts = |ended: Ended, total: u64| MapRunCounts {
             pending: 0,
             running: total.saturating_sub(ended.total()),
@@ -96,6 +105,12 @@ impl Engine {
             timed_out: ended.timed_out,
             aborted: ended.aborted,
             total,
+            pending_redrive: if redrivable { ended.failures() } else { 0 },
+            failures_not_redrivable: if redrivable || row.status == MapRunStatus::Running {
+                0
+            } else {
+                ended.failures()
+            },
             ..MapRunCounts::default()
         };
         Ok(describe(
@@ -176,6 +191,15 @@ impl Engine {
         self.inner.shared.maprun.metrics()
     }
 
+    fn parent_redrivable(&self, parent: ExecutionId) -> Result<bool, EngineError> {
+        let status = match crate::api::queries::index_row(&self.inner.shared, parent) {
+            Ok((status, _)) => status,
+            Err(EngineError::ExecutionNotFound { .. }) => return Ok(false),
+            Err(other) => return Err(other),
+        };
+        Ok(crate::api::RedriveStatus::of(status, false) == crate::api::RedriveStatus::Redrivable)
+    }
+
     fn map_run_row(&self, arn: &str) -> Result<MapRunRow, EngineError> {
         let missing = || EngineError::MapRunDoesNotExist {
             arn: arn.to_string(),
@@ -212,6 +236,8 @@ fn describe(row: &MapRunRow, items: MapRunCounts, executions: MapRunCounts) -> M
         item_counts: items,
         execution_counts: executions,
         express: row.express,
+        redrive_count: row.redrive_count,
+        redrive_date_ms: row.redriven_ms,
         error: row.error.clone(),
         cause: row.cause.clone(),
     }

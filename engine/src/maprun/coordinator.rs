@@ -3,7 +3,7 @@
 //! the global bound, follows their ends, enforces the tolerated failure,
 //! and reports the outcome to the parent execution.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use shoal_readers::{open_reader, InlineArray, ItemReader, ReaderOptions, ReaderSpec};
@@ -15,8 +15,9 @@ use super::export::{export, exports};
 use super::express::{outcome_record, read_inputs, ChildFacts};
 use super::ids::{child_id, MapRunKey, EXPRESS_RUN, RUN_NUMBER_MAX};
 use super::record::{
-    decode_row, encode_row, Ended, MapRunRow, MapRunStatus, MAP_RUNS, NEXT_MAP_RUN,
+    decode_row, encode_row, Ended, MapRunRow, MapRunStatus, MAP_RUNS, NEXT_MAP_RUN, OPEN_MAP_RUNS,
 };
+use super::redrive::{child_items, follow_events, last_record, record_at, redrive_row};
 use super::registry::{RunEvent, DEFAULT_MAX_CONCURRENCY};
 use super::results::{assemble, child_outcome};
 use super::window::{Window, PENDING};
@@ -50,6 +51,11 @@ pub(crate) struct Run {
     pub express_inputs: HashMap<u64, String>,
     /// EXPRESS: outcome records received, not yet written.
     outcomes: Vec<(u64, u8, Vec<u8>)>,
+    /// Children redriven by this coordinator and not started yet.
+    redrive_pending: HashSet<u64>,
+    /// EXPRESS children re-running after a redrive: the sequence number
+    /// and the event id their outcome record follows.
+    express_redriven: HashMap<u64, (u64, u64)>,
     events: mpsc::UnboundedReceiver<RunEvent>,
     parent: mpsc::Sender<Command>,
 }
@@ -57,6 +63,23 @@ pub(crate) struct Run {
 /// Starts (or resumes) the map run of `spec` on its own task; a second
 /// call for a run already live does nothing.
 pub(crate) fn launch(shared: &Arc<Shared>, spec: Arc<MapRunSpec>, parent: mpsc::Sender<Command>) {
+    launch_run(shared, spec, parent, false);
+}
+
+/// Starts a coordinator that only closes the run `spec` names as ABORTED
+/// (its parent ended while the run was RUNNING: a crash came between the
+/// parent's stop and the run's abort).
+pub(crate) fn launch_orphan(shared: &Arc<Shared>, spec: Arc<MapRunSpec>) {
+    let (parent, _) = mpsc::channel(1);
+    launch_run(shared, spec, parent, true);
+}
+
+fn launch_run(
+    shared: &Arc<Shared>,
+    spec: Arc<MapRunSpec>,
+    parent: mpsc::Sender<Command>,
+    orphan: bool,
+) {
     let Some(events) = shared.maprun.claim(&spec.arn) else {
         return;
     };
@@ -64,7 +87,7 @@ pub(crate) fn launch(shared: &Arc<Shared>, spec: Arc<MapRunSpec>, parent: mpsc::
     let shared = Arc::clone(shared);
     tokio::spawn(async move {
         let arn = spec.arn.clone();
-        if let Err(error) = coordinate(&shared, spec, parent, events).await {
+        if let Err(error) = coordinate(&shared, spec, parent, events, orphan).await {
             let reason = format!("map run {arn} failed: {error}");
             tracing::error!("{reason}");
             shared.stop(reason);
@@ -79,12 +102,13 @@ async fn coordinate(
     spec: Arc<MapRunSpec>,
     parent: mpsc::Sender<Command>,
     events: mpsc::UnboundedReceiver<RunEvent>,
+    orphan: bool,
 ) -> Result<(), EngineError> {
     let key = MapRunKey {
         parent: spec.parent,
         entered_event: spec.entered_event,
     };
-    let (row, processor) = match open_or_create(shared, &spec, key).await? {
+    let (mut row, processor) = match open_or_create(shared, &spec, key).await? {
         Ok(opened) => opened,
         Err(error) => {
             report(&parent, &spec, Err(error)).await;
@@ -92,6 +116,10 @@ async fn coordinate(
         }
     };
     shared.maprun.attach(&spec.arn, row.run);
+    let mut redriven = Vec::new();
+    if !orphan && spec.redrive_count > row.redrive_count && row.status != MapRunStatus::Succeeded {
+        (row, redriven) = redrive_row(shared, &spec, key, row).await?;
+    }
     if row.status != MapRunStatus::Running {
         let outcome = outcome_of(shared, &spec, &row).await?;
         if row.status != MapRunStatus::Aborted {
@@ -120,11 +148,20 @@ async fn coordinate(
         failure: None,
         express_inputs: HashMap::new(),
         outcomes: Vec::new(),
+        redrive_pending: redriven.into_iter().collect(),
+        express_redriven: HashMap::new(),
         events,
         parent,
     };
     run.recover()?;
-    run.open_reader().await;
+    if orphan {
+        run.end_with(
+            MapRunStatus::Aborted,
+            StatesError::new("States.Aborted", "the parent execution ended"),
+        );
+    } else {
+        run.open_reader().await;
+    }
     run.drive().await
 }
 
@@ -187,10 +224,15 @@ async fn open_or_create(
         settled_items: Ended::default(),
         input_records: 0,
         input_floor: 1,
+        // A run first created by a redriven parent (it never started
+        // before) has nothing to redrive.
+        redrive_count: spec.redrive_count,
+        redriven_ms: None,
         error: None,
         cause: None,
     };
     let mut batch = WriteBatch::new();
+    batch.put(OPEN_MAP_RUNS, key.row_key(), Vec::new());
     batch.put(
         keys::DEFINITIONS,
         hash.as_bytes(),
@@ -271,25 +313,65 @@ impl Run {
     /// Rebuilds the window above the watermark from the children's last
     /// records: ended ones count, the others wait as pending.
     fn recover(&mut self) -> Result<(), EngineError> {
+        let log = Arc::clone(&self.shared.log);
+        let batched = self.spec.batcher.is_some();
         for index in self.row.watermark..self.row.next_child {
             let id = child_id(self.row.run, index);
-            match child_outcome(self.shared.log.as_ref(), id)? {
-                Some((status, _)) => self.window.push(status, 1),
-                None => self.window.push(PENDING, 1),
+            let items = child_items(log.as_ref(), id, batched)?;
+            match child_outcome(log.as_ref(), id)? {
+                Some((status, _)) => self.window.push(status, items),
+                None => self.window.push(PENDING, items),
             }
         }
         if self.row.express && !self.window.pending.is_empty() {
-            let wanted: Vec<u64> = self.window.pending.iter().copied().collect();
+            let wanted = self.recover_express_redriven()?;
             let (inputs, ranges) = read_inputs(
                 self.shared.log.as_ref(),
                 self.row.run,
                 self.row.input_floor.max(1),
                 &wanted,
             )?;
-            self.express_inputs = inputs;
+            self.express_inputs.extend(inputs);
             self.window.input_ranges = ranges;
         }
         Ok(())
+    }
+
+    /// EXPRESS: pending children that ran before (their stream ends with a
+    /// redrive marker) take their input from their own first record; the
+    /// others are returned, to be found in the inputs records.
+    fn recover_express_redriven(&mut self) -> Result<Vec<u64>, EngineError> {
+        let log = Arc::clone(&self.shared.log);
+        let mut wanted = Vec::new();
+        for &index in &self.window.pending {
+            let id = child_id(self.row.run, index);
+            let last = log
+                .last_seq(shoal_storage::StreamId(id.0))
+                .map_err(|e| EngineError::log("reading a map run child", e))?;
+            if last.is_none() {
+                wanted.push(index);
+                continue;
+            }
+            let (seq, record) = last_record(log.as_ref(), id)?;
+            let last_event = record.events.last().map_or(0, |e| e.id.0);
+            let (_, first) = record_at(log.as_ref(), id, shoal_storage::Seq(1))?;
+            if let Input::Start { input_json, .. } = first.input.input {
+                self.express_inputs.insert(index, input_json);
+            }
+            self.express_redriven.insert(index, (seq.0 + 1, last_event));
+        }
+        Ok(wanted)
+    }
+
+    /// Where EXPRESS child `index`'s outcome record goes: Seq 1, or after
+    /// its redrive marker (with its event ids shifted to follow it).
+    fn express_outcome(&self, index: u64, record: Vec<u8>) -> (shoal_storage::Seq, Vec<u8>) {
+        match self.express_redriven.get(&index) {
+            Some(&(seq, last_event)) => {
+                (shoal_storage::Seq(seq), follow_events(record, last_event))
+            }
+            None => (shoal_storage::Seq(1), record),
+        }
     }
 
     async fn open_reader(&mut self) {
@@ -478,6 +560,7 @@ impl Run {
             let Some(index) = self.window.pending.pop_front() else {
                 break;
             };
+            self.redrive_pending.remove(&index);
             let id = child_id(self.row.run, index);
             let (state, effects) = if self.row.express {
                 let input = self.express_inputs.remove(&index).unwrap_or_default();
@@ -563,9 +646,10 @@ impl Run {
                     cause: "the map run ended before this child started".into(),
                 };
                 let record = outcome_record(facts, &completion, self.shared.clock.now_ms());
+                let (seq, record) = self.express_outcome(index, record);
                 batch.append(
                     shoal_storage::StreamId(id.0),
-                    shoal_storage::Seq(1),
+                    seq,
                     crate::store::TRANSITION_KIND,
                     record,
                 );
@@ -598,6 +682,7 @@ impl Run {
             }
             self.window.ended(index, super::window::ABORTED);
         }
+        self.redrive_pending.clear();
         self.window.settle(&mut self.row);
         batch.put(MAP_RUNS, self.key.row_key(), encode_row(&self.row));
         self.shared
@@ -611,6 +696,7 @@ impl Run {
     /// Publishes the live counters for `describe_map_run`.
     fn publish(&self) {
         let w = &self.window;
+        let pending_redrive = self.redrive_pending.len() as u64;
         let counts = |pending: u64, running: u64, ended: &Ended, total: u64| MapRunCounts {
             pending,
             running,
@@ -619,6 +705,7 @@ impl Run {
             timed_out: ended.timed_out,
             aborted: ended.aborted,
             total,
+            pending_redrive,
             ..MapRunCounts::default()
         };
         let items = counts(
@@ -648,9 +735,10 @@ impl Run {
         let mut batch = WriteBatch::new();
         for (index, status, record) in std::mem::take(&mut self.outcomes) {
             let id = child_id(self.row.run, index);
+            let (seq, record) = self.express_outcome(index, record);
             batch.append(
                 shoal_storage::StreamId(id.0),
-                shoal_storage::Seq(1),
+                seq,
                 crate::store::TRANSITION_KIND,
                 record,
             );
@@ -673,6 +761,9 @@ impl Run {
     pub(crate) async fn save(&mut self) -> Result<(), EngineError> {
         let mut batch = WriteBatch::new();
         batch.put(MAP_RUNS, self.key.row_key(), encode_row(&self.row));
+        if self.row.status != MapRunStatus::Running {
+            batch.delete(OPEN_MAP_RUNS, self.key.row_key());
+        }
         self.shared
             .log
             .commit(batch)

@@ -72,6 +72,41 @@
 //!     step 1 again: no item is lost (the checkpoint is in the same commit
 //!     as the children it covers) and none is started twice (children are
 //!     resumed by replay, never re-created).
+//!
+//! Orphans (module `orphans`):
+//! 11. A run is listed in [`OPEN_MAP_RUNS`] from its creation (or redrive)
+//!     to its final row, in the same commits. At engine start, after the
+//!     running executions are recovered, an open run whose parent is not
+//!     running (its stop or timeout was durable, then a crash came before
+//!     step 8) gets a coordinator that recovers its window (step 3), ends
+//!     it as in step 8 without reading items, and writes the row ABORTED.
+//!
+//! Redrive (module `redrive`; the parent was redriven at this Map state,
+//! so the spec's `redrive_count` is above the row's):
+//! R1. The coordinator reads every child's last record, 0 to `next_child`.
+//!     Succeeded children keep their result. Each failed, aborted or
+//!     timed-out child gets a Redrive record at the end of its stream:
+//!     STANDARD children the interpreter's `Input::Redrive` (it restarts
+//!     from its own unsuccessful state), EXPRESS children an
+//!     `ExecutionRedriven` marker (it runs again from the start on its
+//!     recorded input; its new outcome record follows the marker).
+//! R2. Those records are committed in batches of at most 1,024 children;
+//!     the last commit writes the row RUNNING with the new redrive count
+//!     and date, the watermark at the first child not succeeded and the
+//!     settled counters below it, and the run back in [`OPEN_MAP_RUNS`].
+//!     A crash before it leaves the old count: the next launch redrives
+//!     again, and children already reopened are simply not ended.
+//! R3. Steps 3 to 9 as for any run: reopened children are pending (their
+//!     last record is not terminal) and start as slots allow; items never
+//!     dispatched are read from the checkpoint (a run whose reader failed
+//!     before dispatching anything starts from the first item).
+//! R4. The tolerated failure is judged over the whole run again: the
+//!     settled and re-run children's outcomes, the total once the reader
+//!     is exhausted.
+//! R5. A run whose row does not exist yet (the parent ended before step 2)
+//!     is created with the spec's redrive count: it starts afresh. A
+//!     SUCCEEDED run (the parent failed after it, in ResultSelector or
+//!     ResultPath) is not redriven; its outcome is reported again.
 
 mod api;
 mod coordinator;
@@ -79,7 +114,9 @@ mod dispatch;
 mod export;
 mod express;
 mod ids;
+mod orphans;
 mod record;
+mod redrive;
 mod registry;
 mod results;
 mod window;
@@ -88,11 +125,14 @@ pub use api::{MapRunCounts, MapRunDescription};
 pub use dispatch::{DISPATCH_CHILDREN_MAX, QUEUED_BATCHES_MAX};
 pub use express::INPUTS_KIND;
 pub use ids::{is_child, is_express_child, MapRunKey, CHILD_INDEX_BITS};
-pub use record::{decode_row, encode_row, Ended, MapRunRow, MapRunStatus, MAP_RUNS, NEXT_MAP_RUN};
+pub use record::{
+    decode_row, encode_row, Ended, MapRunRow, MapRunStatus, MAP_RUNS, NEXT_MAP_RUN, OPEN_MAP_RUNS,
+};
 pub use registry::{
     MapRunMetrics, MapRunOptions, MapRunUpdate, DEFAULT_GLOBAL_IN_FLIGHT, DEFAULT_MAX_CONCURRENCY,
 };
 
 pub(crate) use coordinator::launch;
+pub(crate) use orphans::close_orphans;
 pub(crate) use registry::Registry;
 pub(crate) use results::child_row;

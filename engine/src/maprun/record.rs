@@ -15,6 +15,11 @@ use crate::store::StoreError;
 
 /// Map run rows.
 pub const MAP_RUNS: Keyspace = Keyspace(6);
+/// Map runs not ended: key the row key, empty value. Put when a run is
+/// created or redriven, deleted with its final row, so recovery finds a
+/// run left RUNNING by a crash after its parent ended (and aborts it)
+/// without scanning every map run.
+pub const OPEN_MAP_RUNS: Keyspace = Keyspace(7);
 /// Meta row: the next map run number (u64 BE), in `store::keys::META`.
 pub const NEXT_MAP_RUN: &[u8] = b"next_map_run";
 const ROW_FORMAT_VERSION: u8 = 1;
@@ -132,6 +137,12 @@ pub struct MapRunRow {
     /// yet ended (recovery reads from here).
     #[serde(default)]
     pub input_floor: u64,
+    /// How many times the run was redriven.
+    #[serde(default)]
+    pub redrive_count: u32,
+    /// When it was last redriven, ms since the epoch.
+    #[serde(default)]
+    pub redriven_ms: Option<i64>,
     /// Why the run failed or was aborted.
     pub error: Option<String>,
     /// The cause.
@@ -194,6 +205,8 @@ mod tests {
             settled_items: Ended::default(),
             input_records: 0,
             input_floor: 1,
+            redrive_count: 1,
+            redriven_ms: Some(3),
             error: None,
             cause: None,
         };
