@@ -49,7 +49,9 @@ Stores: an ItemReader or ResultWriter `Bucket` names a store given with
 --store NAME=URL (repeatable). s3:// takes its credentials, region and
 endpoint from the AWS_* environment variables (AWS_ENDPOINT_URL,
 AWS_ACCESS_KEY_ID, ...); a relative file:// path is taken from the current
-directory.
+directory. Stores are remembered in the data directory (stores.json), so
+`resume`, `stop` and later runs need not repeat them; a NAME given again
+replaces its URL.
 
 Exit codes: 0 succeeded, 1 failed / timed out / aborted, 2 invalid
 definition or arguments, 4 storage error, 5 --name used with other input,
@@ -58,8 +60,8 @@ definition or arguments, 4 storage error, 5 --name used with other input,
 /// After `shoal resume --help`.
 pub const RESUME: &str = "\
 Examples:
-  shoal resume
-  shoal resume --store texts=file://examples/word-count/data    # the stores the run was given
+  shoal resume                                   # with the stores the runs were given
+  shoal resume --store texts=file:///new/place   # replace a remembered store
 
 Exit codes: 0 every resumed execution succeeded (or none was unfinished),
 1 one or more did not, 3 no data directory, 4 storage error, 130 interrupted.";

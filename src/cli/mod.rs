@@ -11,6 +11,7 @@ mod inspect_commands;
 mod map_run;
 mod open;
 mod progress;
+mod remembered;
 mod run;
 mod stop;
 mod validate;
@@ -98,7 +99,7 @@ enum Command {
         /// State machine name [default: the file name without .json; for .../NAME/definition.json, NAME]
         #[arg(long, value_name = "NAME")]
         state_machine: Option<String>,
-        /// Store that ItemReader / ResultWriter `Bucket` NAME means: s3://bucket[/prefix], file://dir, memory:// (repeatable)
+        /// Store that ItemReader / ResultWriter `Bucket` NAME means: s3://bucket[/prefix], file://dir, memory:// (repeatable; remembered in the data directory)
         #[arg(long = "store", value_name = "NAME=URL", value_parser = open::parse_store)]
         stores: Vec<StoreArg>,
     },
@@ -111,7 +112,7 @@ enum Command {
     /// execution: id, name, status, output or error.
     #[command(after_help = help::RESUME)]
     Resume {
-        /// Store for a `Bucket` NAME, as for `run`: give the same --store options as the interrupted run
+        /// Store for a `Bucket` NAME, as for `run` (the run's own stores are remembered; this adds or replaces one)
         #[arg(long = "store", value_name = "NAME=URL", value_parser = open::parse_store)]
         stores: Vec<StoreArg>,
     },
@@ -178,7 +179,7 @@ enum Command {
         /// Cause recorded in ExecutionAborted [default: none]
         #[arg(long, default_value = "", hide_default_value = true)]
         cause: String,
-        /// Store for a `Bucket` NAME, as for `run`: the other unfinished executions continue while `stop` runs
+        /// Store for a `Bucket` NAME, as for `run` (remembered ones need not be given again)
         #[arg(long = "store", value_name = "NAME=URL", value_parser = open::parse_store)]
         stores: Vec<StoreArg>,
     },

@@ -94,9 +94,19 @@ pub fn stores(args: &[StoreArg]) -> Result<StoreRegistry, CliError> {
 
 /// Builds the engine on `data_dir` with the built-in handlers (which
 /// recovers every unfinished execution: they continue in the background).
+/// Its stores are those remembered in the data directory with `store_args`
+/// laid over them (see [`remembered`](super::remembered)).
 pub async fn engine(data_dir: &Path, store_args: &[StoreArg]) -> Result<Engine, CliError> {
-    let stores = stores(store_args)?;
+    // A bad --store is a usage error before the data directory is touched.
+    stores(store_args)?;
     let log = open_log(data_dir, true)?;
+    let all = super::remembered::merge(data_dir, store_args)?;
+    let stores = stores(&all).map_err(|e| {
+        CliError::Usage(format!(
+            "{e} (stores are remembered in {}; give --store NAME=URL to replace one)",
+            data_dir.join("stores.json").display()
+        ))
+    })?;
     let engine = Engine::builder(log)
         .handlers(shoal::builtin_handlers())
         .map_run_options(MapRunOptions::new().with_stores(stores))

@@ -263,3 +263,30 @@ fn the_embed_example_runs_and_is_idempotent_on_a_second_start() {
     }
     assert_eq!(run("recovered 0 unfinished execution(s)\n"), first);
 }
+
+/// The README: "Ctrl-C stops it cleanly; `cargo run --release -- resume`
+/// continues it" — a plain `resume`, without the run's `--store`, which
+/// the data directory remembers.
+#[test]
+fn the_readme_main_job_continues_after_ctrl_c_with_a_plain_resume() {
+    let sandbox = Sandbox::new();
+    let child = sandbox.spawn_started(&[
+        "run",
+        "examples/word-count/definition.json",
+        "--store",
+        "texts=file://examples/word-count/data",
+    ]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let interrupted = child.wait_with_output().unwrap();
+    let resumed = sandbox.shoal(&["resume", "--json"]);
+    if interrupted.status.code() == Some(0) {
+        return; // finished before the signal: nothing left to resume
+    }
+    assert_eq!(interrupted.status.code(), Some(130));
+    let resumed = resumed.expect_code(0).json();
+    let output = &resumed["executions"][0]["output"];
+    assert_eq!(output.as_array().map(Vec::len), Some(120), "{resumed}");
+    assert_eq!(output[0]["Key"], "log-000.txt");
+}

@@ -129,3 +129,30 @@ fn kill_9_during_a_map_run_then_resume_completes_every_item_once() {
     assert_eq!(map_run["executionCounts"]["total"], 200, "{map_run}");
     assert_eq!(map_run["executionCounts"]["succeeded"], 200, "{map_run}");
 }
+
+#[test]
+fn stores_are_remembered_in_the_data_directory_and_replaced_by_name() {
+    let sandbox = Sandbox::new();
+    let store = write_items(&sandbox, 5);
+    let def = sandbox.definition("fanout", &jsonl_map(1, 5));
+    sandbox
+        .shoal(&["run", path_str(&def), "--store", &store])
+        .expect_code(0);
+    let remembered: Value = serde_json::from_str(
+        &std::fs::read_to_string(sandbox.data_dir().join("stores.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(remembered["data"], store.trim_start_matches("data="));
+    // A later run needs no --store ...
+    let run = sandbox.shoal(&["run", path_str(&def)]).expect_code(0);
+    assert_eq!(run.json(), expected(5));
+    // ... and one given again replaces the remembered URL.
+    let run = sandbox
+        .shoal(&["run", path_str(&def), "--store", "data=memory://"])
+        .expect_code(1);
+    assert!(
+        run.stderr().contains("States.ItemReaderFailed"),
+        "{}",
+        run.stderr()
+    );
+}
