@@ -184,14 +184,24 @@ async fn a_failed_commit_stops_the_engine_and_reports_nothing_undurable() {
     let id = engine.start_execution("sm", None, json!({})).await.unwrap();
     let waited = engine.wait_for_completion(id).await.unwrap_err();
     assert!(
-        matches!(waited, EngineError::Stopped { ref reason } if reason.contains("injected")),
+        matches!(waited, EngineError::Storage { source: LogError::Poisoned { ref cause }, .. }
+            if cause.contains("injected")),
         "{waited}"
     );
     let later = engine
         .start_execution("sm", None, json!({}))
         .await
         .unwrap_err();
-    assert!(matches!(later, EngineError::Stopped { .. }));
+    assert!(
+        matches!(
+            later,
+            EngineError::Storage {
+                source: LogError::Poisoned { .. },
+                ..
+            }
+        ),
+        "{later}"
+    );
     // The second task never ran: its scheduling was never durable.
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     assert_eq!(

@@ -83,7 +83,10 @@ pub enum EngineError {
         /// The token given.
         token: String,
     },
-    /// The event log failed; see [`LogError`] (a poisoned log needs a reopen).
+    /// The event log failed; see [`LogError`]. With
+    /// [`LogError::Poisoned`] (or `Closed`) the engine has stopped: every
+    /// later call and every waiter gets this error; build a new engine on
+    /// the reopened log, which recovers the last durable state.
     #[error("event log failed during {operation}: {source}")]
     Storage {
         /// What the engine was doing.
@@ -101,8 +104,8 @@ pub enum EngineError {
         #[source]
         source: StoreError,
     },
-    /// The engine stopped (shutdown, or a log failure poisoned it); build a
-    /// new one on a reopened log.
+    /// The engine stopped (shutdown, or a failure other than the log's; a
+    /// poisoned log gives [`EngineError::Storage`]); build a new one.
     #[error("engine is stopped: {reason}")]
     Stopped {
         /// Why.

@@ -88,9 +88,8 @@ fn launch_run(
     tokio::spawn(async move {
         let arn = spec.arn.clone();
         if let Err(error) = coordinate(&shared, spec, parent, events, orphan).await {
-            let reason = format!("map run {arn} failed: {error}");
-            tracing::error!("{reason}");
-            shared.stop(reason);
+            tracing::error!("map run {arn} failed: {error}");
+            shared.stop_on(format!("map run {arn} failed"), &error);
         }
         shared.maprun.close(&arn);
         shared.driver_ended();

@@ -109,17 +109,15 @@ impl Driver {
             }
             if !batch.is_empty() {
                 if let Err(error) = self.shared.log.commit(batch).await {
-                    let reason = format!(
-                        "committing a transition of execution {} failed: {error}",
-                        self.state.name()
-                    );
-                    tracing::error!("{reason}");
-                    self.shared.stop(reason.clone());
+                    let operation = "committing a transition";
+                    let failed = self.shared.commit_failed(operation, error.clone());
+                    // Any failed commit stops the engine (a poisoned log
+                    // already did, and its cause wins); nothing of the batch
+                    // is reported done.
+                    self.shared
+                        .stop(format!("{failed} (execution {})", self.state.name()));
                     for ack in pending.acks {
-                        let _ = ack.send(Err(EngineError::log(
-                            "committing a transition",
-                            error.clone(),
-                        )));
+                        let _ = ack.send(Err(EngineError::log(operation, error.clone())));
                     }
                     break;
                 }
@@ -127,8 +125,13 @@ impl Driver {
             for ack in pending.acks {
                 let _ = ack.send(Ok(()));
             }
-            for effect in pending.effects {
-                self.perform(effect);
+            // Once the engine stops (a failed commit elsewhere, or shutdown)
+            // nothing new is dispatched: these effects are durable, and the
+            // next engine on the log performs them at recovery.
+            if !*stopping.borrow() {
+                for effect in pending.effects {
+                    self.perform(effect);
+                }
             }
             if let Some(completion) = pending.completion {
                 self.shared.running.lock().remove(&self.state.id());

@@ -78,7 +78,7 @@ pub(crate) async fn start(
         .log
         .commit(batch)
         .await
-        .map_err(|e| EngineError::log("starting an execution", e))?;
+        .map_err(|e| shared.commit_failed("starting an execution", e))?;
     spawn_driver(shared, state, output.effects);
     Ok(())
 }

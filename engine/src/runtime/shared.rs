@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use shoal_storage::EventLog;
+use shoal_storage::{EventLog, LogError};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 
 use super::clock::Clock;
@@ -35,6 +35,18 @@ pub(crate) struct RunningExecution {
     pub done: watch::Receiver<Option<Completion>>,
 }
 
+/// Why the engine stopped.
+pub(crate) enum StopCause {
+    /// Shutdown, or a failure that is not the log's.
+    Reason(String),
+    /// The event log failed (poisoned, or closed): callers get
+    /// [`EngineError::Storage`] with the log's error.
+    Log {
+        operation: &'static str,
+        error: LogError,
+    },
+}
+
 /// Everything the drivers share.
 pub(crate) struct Shared {
     pub log: Arc<dyn EventLog>,
@@ -47,7 +59,7 @@ pub(crate) struct Shared {
     /// Set to true by shutdown; drivers stop after their current commit.
     pub stopping: watch::Sender<bool>,
     /// Why the engine stopped, once it has (shutdown or a log failure).
-    pub failure: Mutex<Option<String>>,
+    pub failure: Mutex<Option<StopCause>>,
     /// Drivers alive; `drivers_idle` is notified when it drops to zero.
     pub drivers: AtomicUsize,
     pub drivers_idle: Notify,
@@ -58,21 +70,49 @@ pub(crate) struct Shared {
 impl Shared {
     /// The error to give callers once the engine stopped, if it has.
     pub(crate) fn stopped_error(&self) -> Option<EngineError> {
-        self.failure
-            .lock()
-            .as_ref()
-            .map(|reason| EngineError::Stopped {
+        self.failure.lock().as_ref().map(|cause| match cause {
+            StopCause::Reason(reason) => EngineError::Stopped {
                 reason: reason.clone(),
-            })
+            },
+            StopCause::Log { operation, error } => EngineError::log(operation, error.clone()),
+        })
     }
 
     /// Records why the engine stops (first reason wins) and tells every
     /// driver to stop.
     pub(crate) fn stop(&self, reason: String) {
+        self.stop_for(StopCause::Reason(reason));
+    }
+
+    /// The error for a failed commit during `operation`. A log that can no
+    /// longer acknowledge anything (poisoned or closed) also stops the
+    /// engine: nothing is dispatched and every waiter gets this error.
+    pub(crate) fn commit_failed(&self, operation: &'static str, error: LogError) -> EngineError {
+        if matches!(error, LogError::Poisoned { .. } | LogError::Closed) {
+            tracing::error!("{operation} failed, the engine stops: {error}");
+            self.stop_for(StopCause::Log {
+                operation,
+                error: error.clone(),
+            });
+        }
+        EngineError::log(operation, error)
+    }
+
+    /// Stops the engine because `error` ended a background task (a map
+    /// run's coordinator): a log failure keeps its type for the waiters.
+    pub(crate) fn stop_on(&self, context: String, error: &EngineError) {
+        if let EngineError::Storage { operation, source } = error {
+            let _ = self.commit_failed(operation, source.clone());
+        }
+        // The first cause wins: a log failure recorded above stays.
+        self.stop(format!("{context}: {error}"));
+    }
+
+    fn stop_for(&self, cause: StopCause) {
         {
             let mut failure = self.failure.lock();
             if failure.is_none() {
-                *failure = Some(reason);
+                *failure = Some(cause);
             }
         }
         self.stopping.send_replace(true);

@@ -155,9 +155,14 @@ impl<L> State<L> {
 /// in order once the inner log answered.
 fn forward<L: EventLog>(state: &State<L>, queue: &Receiver<Queued>) {
     while let Ok(first) = queue.recv() {
+        // Counted out one by one as taken, so the depth never overstates
+        // the queue by more than one batch.
+        state.queued.fetch_sub(1, Ordering::AcqRel);
         let mut group = vec![first];
-        group.extend(queue.try_iter());
-        state.queued.fetch_sub(group.len() as u64, Ordering::AcqRel);
+        while let Ok(next) = queue.try_recv() {
+            state.queued.fetch_sub(1, Ordering::AcqRel);
+            group.push(next);
+        }
         if !state.plan.commit_delay.is_zero() {
             std::thread::sleep(state.plan.commit_delay);
         }
