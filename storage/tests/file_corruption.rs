@@ -14,7 +14,9 @@
 //! `SHOAL_CORRUPTION_ALLOW_ABORT=1` (used to survey sled).
 //!
 //! Knobs: `SHOAL_CORRUPTION_CASES=N` (default 40: every file flipped and
-//! truncated, every missing file, then random cases), `SHOAL_CORRUPTION_SEED`.
+//! truncated, every missing file, then random cases), `SHOAL_CORRUPTION_SEED`,
+//! `SHOAL_CORRUPTION_VERBOSE=1` (print each error), and
+//! `SHOAL_CORRUPTION_KEEP=<dir>` (keep a copy of the pristine log).
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
@@ -337,6 +339,7 @@ fn file_level_corruption() {
     let cases = env_number("SHOAL_CORRUPTION_CASES", 40) as usize;
     let seed = env_number("SHOAL_CORRUPTION_SEED", 0xf11e_c0de);
     let allow_abort = std::env::var_os("SHOAL_CORRUPTION_ALLOW_ABORT").is_some();
+    let verbose = std::env::var_os("SHOAL_CORRUPTION_VERBOSE").is_some();
     let pristine = tempfile::tempdir().unwrap();
     build(pristine.path());
     if let Some(keep) = std::env::var_os("SHOAL_CORRUPTION_KEEP") {
@@ -367,6 +370,13 @@ fn file_level_corruption() {
             .entry((damage.kind().into(), damage.target()))
             .or_default();
         *cell.entry(class.clone()).or_default() += 1;
+        if verbose && !detail.is_empty() {
+            println!(
+                "  case {index} {} {}: {class} {detail}",
+                damage.kind(),
+                damage.target()
+            );
+        }
         let allowed = match class.as_str() {
             "complete" | "shorter" | "corrupt" | "io" => true,
             "abort" => allow_abort,

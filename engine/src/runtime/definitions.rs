@@ -40,7 +40,7 @@ pub(crate) async fn register(
         .log
         .commit(batch)
         .await
-        .map_err(|e| EngineError::log("registering a state machine", e))?;
+        .map_err(|e| shared.commit_failed("registering a state machine", e))?;
     shared
         .machines
         .lock()

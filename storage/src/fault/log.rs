@@ -169,7 +169,8 @@ fn forward<L: EventLog>(state: &State<L>, queue: &Receiver<Queued>) {
         let mut waiting = Vec::with_capacity(group.len());
         for (batch, notifier) in group {
             if let Some(err) = state.poisoned_error() {
-                notifier.notify(Err(err));
+                // Answered in order, after the batches ahead of it.
+                waiting.push(Waiting::Fail(None, notifier, err));
                 continue;
             }
             let commit = state.numbered.fetch_add(1, Ordering::AcqRel) + 1;

@@ -55,6 +55,18 @@ pub(crate) fn sled_error(
                 None => format!("sled reports corruption during {operation}"),
             },
         },
+        // sled reads its config and log headers first: a version it does
+        // not support there means a damaged file (or a foreign one).
+        sled::Error::Unsupported(why) => LogError::Corrupt {
+            location: location(),
+            detail: format!("sled cannot read its files during {operation}: {why}"),
+        },
+        // The database is open, so a file it cannot find is one of its
+        // blob files: the log lost a file.
+        sled::Error::Io(err) if err.kind() == std::io::ErrorKind::NotFound => LogError::Corrupt {
+            location: location(),
+            detail: format!("a file of the log is missing during {operation}: {err}"),
+        },
         other => LogError::Io {
             operation,
             detail: format!("{}: {other}", location()),
@@ -65,6 +77,20 @@ pub(crate) fn sled_error(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unsupported_files_and_missing_files_are_corrupt_not_io() {
+        let unsupported = sled::Error::Unsupported("pagecache version 0.3".into());
+        let err = sled_error(unsupported, "opening", || "conf".to_owned());
+        assert!(matches!(err, LogError::Corrupt { ref location, ref detail }
+            if location == "conf" && detail.contains("pagecache version 0.3")));
+        let missing = sled::Error::Io(std::io::ErrorKind::NotFound.into());
+        let err = sled_error(missing, "reading chunks", || "chunks of stream 0".to_owned());
+        assert!(matches!(err, LogError::Corrupt { ref detail, .. } if detail.contains("missing")));
+        let other = sled::Error::Io(std::io::ErrorKind::PermissionDenied.into());
+        let err = sled_error(other, "reading chunks", || "chunks of stream 0".to_owned());
+        assert!(matches!(err, LogError::Io { .. }));
+    }
 
     #[test]
     fn a_panic_becomes_a_corrupt_error_naming_the_location() {

@@ -4,7 +4,8 @@
 //!    `shoal-log`; if it has no sled log file `db`, refuse it (a missing
 //!    file must not look like an empty log).
 //! 2. Open sled behind `catch_unwind`; sled replays its own log and stops at
-//!    the last complete flush (a torn tail is dropped by sled).
+//!    the last complete flush (a torn tail is dropped by sled). A config
+//!    file sled cannot read (`Unsupported`) is `Corrupt` naming `conf`.
 //! 3. Check the format key: in a new (or half-created, still empty)
 //!    database write it; absent from an established log, or different, is
 //!    `Corrupt`.
@@ -62,7 +63,15 @@ pub(super) fn open(dir: &Path, options: SledLogOptions) -> Result<SledLog, LogEr
             .cache_capacity(options.cache_capacity_bytes)
             .flush_every_ms(None)
             .open()
-            .map_err(|e| sled_error(e, "opening the sled database", location))
+            .map_err(|e| match e {
+                // sled checks its version in `conf` first.
+                sled::Error::Unsupported(_) => {
+                    sled_error(e, "opening the sled database", || {
+                        format!("{} (sled's config file)", dir.join("conf").display())
+                    })
+                }
+                e => sled_error(e, "opening the sled database", location),
+            })
     })?;
     check_format(&db, established, &location)?;
     let files = DurableFiles::open(dir).map_err(io("syncing the log files at open"))?;
