@@ -12,6 +12,7 @@ use super::plan::{FaultKind, FaultPlan, InjectedFault};
 use crate::batch::WriteBatch;
 use crate::error::LogError;
 use crate::log::{CommitNotifier, CommitTicket, EventLog, LogMetrics, Row};
+use crate::stats::LogStats;
 use crate::types::{Keyspace, Record, Seq, StreamId};
 
 type Queued = (WriteBatch, CommitNotifier);
@@ -328,6 +329,13 @@ impl<L: EventLog> EventLog for FaultyLog<L> {
         let mut metrics = self.state.inner.metrics();
         metrics.queued_batches += self.state.queued.load(Ordering::Acquire);
         metrics
+    }
+
+    fn stats(&self) -> LogStats {
+        let mut stats = self.state.inner.stats();
+        stats.queued_batches += self.state.queued.load(Ordering::Acquire);
+        stats.poisoned |= self.is_poisoned();
+        stats
     }
 }
 

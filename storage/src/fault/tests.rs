@@ -61,6 +61,8 @@ fn a_write_failure_drops_the_batch_and_poisons_every_later_commit() {
     assert_eq!(log.last_seq(StreamId(1)).expect("last"), Some(Seq(2)));
     assert_eq!(seqs(&memory), [1, 2]);
     assert_eq!(log.commits_numbered(), 3);
+    assert!(log.stats().poisoned);
+    assert!(!memory.stats().poisoned);
 }
 
 #[test]
@@ -159,6 +161,8 @@ fn delayed_commits_take_at_least_the_delay_and_queue_meanwhile() {
     assert_eq!(seqs(&log).len(), 40);
     assert!(log.queued_batches_peak() >= 1);
     assert_eq!(log.metrics().queued_batches, 0);
+    assert_eq!(log.stats().queued_batches, 0);
+    assert!(!log.stats().poisoned);
 }
 
 #[test]

@@ -85,7 +85,9 @@ mod tests {
         assert!(matches!(err, LogError::Corrupt { ref location, ref detail }
             if location == "conf" && detail.contains("pagecache version 0.3")));
         let missing = sled::Error::Io(std::io::ErrorKind::NotFound.into());
-        let err = sled_error(missing, "reading chunks", || "chunks of stream 0".to_owned());
+        let err = sled_error(missing, "reading chunks", || {
+            "chunks of stream 0".to_owned()
+        });
         assert!(matches!(err, LogError::Corrupt { ref detail, .. } if detail.contains("missing")));
         let other = sled::Error::Io(std::io::ErrorKind::PermissionDenied.into());
         let err = sled_error(other, "reading chunks", || "chunks of stream 0".to_owned());

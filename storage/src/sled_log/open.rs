@@ -65,11 +65,9 @@ pub(super) fn open(dir: &Path, options: SledLogOptions) -> Result<SledLog, LogEr
             .open()
             .map_err(|e| match e {
                 // sled checks its version in `conf` first.
-                sled::Error::Unsupported(_) => {
-                    sled_error(e, "opening the sled database", || {
-                        format!("{} (sled's config file)", dir.join("conf").display())
-                    })
-                }
+                sled::Error::Unsupported(_) => sled_error(e, "opening the sled database", || {
+                    format!("{} (sled's config file)", dir.join("conf").display())
+                }),
                 e => sled_error(e, "opening the sled database", location),
             })
     })?;
