@@ -59,5 +59,5 @@ pub mod runtime;
 pub mod store;
 pub mod task;
 
-pub use api::{Engine, EngineBuilder, EngineError, ExecutionStatus, RedriveStatus};
+pub use api::{Engine, EngineBuilder, EngineError, EngineMetrics, ExecutionStatus, RedriveStatus};
 pub use history::{ExecutionId, HistoryEvent, HistoryEventType};

@@ -97,6 +97,7 @@ impl EngineBuilder {
             drivers: AtomicUsize::new(0),
             drivers_idle: Notify::new(),
             maprun: crate::maprun::Registry::new(self.maprun),
+            counters: Default::default(),
         });
         let recovered = match executions::recover_all(&shared)
             .and_then(|recovered| crate::maprun::close_orphans(&shared).map(|_| recovered))

@@ -3,12 +3,14 @@
 mod builder;
 mod engine;
 mod error;
+mod metrics;
 pub(crate) mod queries;
 mod types;
 
 pub use builder::EngineBuilder;
 pub use engine::Engine;
 pub use error::EngineError;
+pub use metrics::{EngineMetrics, ExecutionMetrics, MapRunGauges, TaskMetrics};
 pub use types::{
     ExecutionDescription, ExecutionPage, ExecutionStatus, ExecutionSummary, ListExecutionsOptions,
     PageToken, RedriveStatus, StateMachineInfo, DEFAULT_PAGE_SIZE,

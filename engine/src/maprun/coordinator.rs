@@ -85,8 +85,18 @@ fn launch_run(
     };
     shared.driver_started();
     let shared = Arc::clone(shared);
-    tokio::spawn(async move {
+    let span = tracing::info_span!(
+        "map_run",
+        map_run_arn = spec.arn.as_str(),
+        state = spec.state.as_str(),
+        express = spec.express,
+    );
+    crate::runtime::trace::spawn_in(span, async move {
         let arn = spec.arn.clone();
+        tracing::info!(
+            max_concurrency = spec.max_concurrency,
+            "map run coordinator started"
+        );
         if let Err(error) = coordinate(&shared, spec, parent, events, orphan).await {
             tracing::error!("map run {arn} failed: {error}");
             shared.stop_on(format!("map run {arn} failed"), &error);
@@ -298,6 +308,11 @@ async fn report(
         Ok(output) => (Some(output), String::new(), String::new()),
         Err(e) => (None, e.error, e.cause),
     };
+    tracing::info!(
+        succeeded = output_json.is_some(),
+        error = error.as_str(),
+        "map run ended"
+    );
     let input = Input::MapRunCompleted {
         scope: spec.scope.clone(),
         state: spec.state.clone(),

@@ -123,6 +123,13 @@ impl Run {
             .commit(log_batch)
             .await
             .map_err(|e| EngineError::log("dispatching map run children", e))?;
+        tracing::debug!(
+            children = created.len(),
+            first_child,
+            items_read,
+            exhausted = batch.exhausted,
+            "map run dispatched children"
+        );
         if batch.exhausted {
             self.reader = None;
         }

@@ -133,6 +133,7 @@ pub use registry::{
 };
 
 pub(crate) use coordinator::launch;
+pub(crate) use ids::split_child;
 pub(crate) use orphans::close_orphans;
 pub(crate) use registry::Registry;
 pub(crate) use results::child_row;

@@ -10,6 +10,7 @@ use tokio::task::AbortHandle;
 
 use super::effects;
 use super::shared::{Command, Shared};
+use super::trace;
 use crate::api::{EngineError, ExecutionStatus};
 use crate::interpreter::{
     step, Completion, Effect, ExecutionState, Input, StampedInput, StepError, TimerId,
@@ -41,6 +42,8 @@ pub(crate) struct Driver {
 #[derive(Default)]
 struct Pending {
     record_bytes: usize,
+    /// Transitions stepped into this batch (for the metrics).
+    transitions: u64,
     effects: Vec<Effect>,
     acks: Vec<oneshot::Sender<Result<(), EngineError>>>,
     completion: Option<Completion>,
@@ -74,6 +77,7 @@ impl Driver {
             self.perform(effect);
         }
         let mut stopping = self.shared.stopping.subscribe();
+        let mut ended = false;
         loop {
             if *stopping.borrow() {
                 break;
@@ -122,6 +126,10 @@ impl Driver {
                     break;
                 }
             }
+            self.shared
+                .counters
+                .transitions
+                .fetch_add(pending.transitions, std::sync::atomic::Ordering::Relaxed);
             for ack in pending.acks {
                 let _ = ack.send(Ok(()));
             }
@@ -134,6 +142,13 @@ impl Driver {
                 }
             }
             if let Some(completion) = pending.completion {
+                trace::ended(self.state.id(), &completion);
+                // Counted before waiters are woken, so a caller of
+                // `wait_for_completion` sees it in the metrics.
+                self.shared
+                    .counters
+                    .driver_ended(Some(status_of(&completion)));
+                ended = true;
                 self.shared.running.lock().remove(&self.state.id());
                 let now_ms = self.shared.clock.now_ms();
                 self.shared
@@ -144,6 +159,9 @@ impl Driver {
             }
         }
         self.stop_work();
+        if !ended {
+            self.shared.counters.driver_ended(None);
+        }
         self.shared.driver_ended();
     }
 
@@ -161,6 +179,8 @@ impl Driver {
                 return;
             }
         };
+        pending.transitions += 1;
+        trace::transition(&output.events);
         let id = self.state.id();
         if crate::maprun::is_express_child(id) {
             // EXPRESS children keep their history in memory; their map run

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
+use super::counters::{GaugeGuard, RuntimeCounters};
 use super::shared::{Command, Shared};
+use super::trace;
 use crate::interpreter::{ExecutionState, Input, TaskSpec, TimerId};
 use crate::task::{CancellationToken, TaskInvocation, TaskOutcome};
 
@@ -37,13 +39,38 @@ pub(crate) fn spawn_task(
         }
     }
     let attempt = shared.runner.invoke(invocation, cancel);
-    tokio::spawn(async move {
+    let span = tracing::debug_span!(
+        "task_attempt",
+        state = spec.state.as_str(),
+        attempt = spec.attempt,
+        resource = spec.resource.as_str(),
+    );
+    RuntimeCounters::bump(&shared.counters.attempts_started);
+    let running = GaugeGuard::hold(shared, |c| &c.attempts_running);
+    trace::spawn_in(span, async move {
         let outcome = attempt.await;
+        drop(running);
+        trace_outcome(&outcome);
         if let Some(input) = outcome_input(&spec, outcome) {
             // The execution may have ended meanwhile: then nobody listens.
             let _ = sender.send(Command { input, ack: None }).await;
         }
     });
+}
+
+/// A DEBUG event for an attempt's outcome: its kind and, when it failed,
+/// the error name (never the cause or the output: they may hold user data).
+fn trace_outcome(outcome: &TaskOutcome) {
+    match outcome {
+        TaskOutcome::Succeeded(_) => tracing::debug!("task attempt succeeded"),
+        TaskOutcome::Cancelled => tracing::debug!("task attempt cancelled"),
+        TaskOutcome::TimedOut | TaskOutcome::HeartbeatTimedOut => {
+            tracing::debug!(?outcome, "task attempt timed out")
+        }
+        TaskOutcome::Failed(error) => {
+            tracing::debug!(error = error.error.as_str(), "task attempt failed")
+        }
+    }
 }
 
 /// The input that reports `outcome`; `None` when there is nothing to
@@ -95,7 +122,10 @@ pub(crate) fn spawn_timer(
     sender: mpsc::Sender<Command>,
 ) -> AbortHandle {
     let clock = Arc::clone(&shared.clock);
+    let pending = GaugeGuard::hold(shared, |c| &c.timers_pending);
     let handle = tokio::spawn(async move {
+        // Counted down when the timer fires or its task is aborted.
+        let _pending = pending;
         // Re-check after sleeping: a clock that jumps less than tokio time
         // (or a coarse timer wheel) must not fire early.
         loop {

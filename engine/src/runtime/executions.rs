@@ -9,6 +9,7 @@ use tokio::sync::{mpsc, watch};
 use super::definitions;
 use super::driver::Driver;
 use super::shared::{RunningExecution, Shared, EXECUTION_QUEUE_INPUTS};
+use super::trace;
 use crate::api::{EngineError, ExecutionStatus};
 use crate::history::ExecutionId;
 use crate::interpreter::{self, Effect, ExecutionState, Input, StampedInput};
@@ -79,12 +80,28 @@ pub(crate) async fn start(
         .commit(batch)
         .await
         .map_err(|e| shared.commit_failed("starting an execution", e))?;
-    spawn_driver(shared, state, output.effects);
+    let span = trace::execution_span(&state);
+    span.in_scope(|| {
+        tracing::info!("execution started");
+        trace::transition(&record.events);
+    });
+    spawn_driver_in(shared, state, output.effects, span);
     Ok(())
 }
 
 /// Registers and spawns the driver of a running execution.
 pub(crate) fn spawn_driver(shared: &Arc<Shared>, state: ExecutionState, initial: Vec<Effect>) {
+    let span = trace::execution_span(&state);
+    spawn_driver_in(shared, state, initial, span);
+}
+
+/// [`spawn_driver`] inside `span` (the execution's span, already made).
+fn spawn_driver_in(
+    shared: &Arc<Shared>,
+    state: ExecutionState,
+    initial: Vec<Effect>,
+    span: tracing::Span,
+) {
     let (sender, receiver) = mpsc::channel(EXECUTION_QUEUE_INPUTS);
     let (done_sender, done) = watch::channel(None);
     shared.running.lock().insert(
@@ -95,8 +112,9 @@ pub(crate) fn spawn_driver(shared: &Arc<Shared>, state: ExecutionState, initial:
         },
     );
     shared.driver_started();
+    shared.counters.driver_started();
     let driver = Driver::new(Arc::clone(shared), state, receiver, sender, done_sender);
-    tokio::spawn(driver.run(initial));
+    trace::spawn_in(span, driver.run(initial));
 }
 
 /// Rebuilds an execution's state by replaying its recorded inputs.

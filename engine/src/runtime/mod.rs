@@ -44,6 +44,7 @@
 //! 2. Wait until no driver runs; then stop the task runner's pool.
 
 mod clock;
+pub(crate) mod counters;
 pub(crate) mod definitions;
 mod driver;
 mod effects;
@@ -51,6 +52,7 @@ pub(crate) mod executions;
 pub(crate) mod ids;
 pub(crate) mod redrive;
 pub(crate) mod shared;
+pub(crate) mod trace;
 
 pub use clock::{Clock, SystemClock, TokioClock};
 pub use driver::{BATCH_RECORD_BYTES_MAX, TRANSITIONS_PER_BATCH_MAX};

@@ -65,6 +65,8 @@ pub(crate) struct Shared {
     pub drivers_idle: Notify,
     /// Map runs of DISTRIBUTED Map states (`crate::maprun`).
     pub maprun: crate::maprun::Registry,
+    /// What `Engine::metrics` reports about executions, tasks and timers.
+    pub counters: super::counters::RuntimeCounters,
 }
 
 impl Shared {

@@ -42,6 +42,9 @@ pub struct PoolStats {
     pub steals: u64,
     /// Times a worker went to sleep for lack of work.
     pub parks: u64,
+    /// Jobs queued now (the injector plus every worker's deque), not yet
+    /// taken by a thread; a gauge read without locks.
+    pub queued_jobs: usize,
 }
 
 /// The pool: shared queues plus the join handles of its threads.
@@ -151,6 +154,8 @@ impl BlockingPool {
             jobs_run: self.shared.jobs_run.load(Ordering::Relaxed),
             steals: self.shared.steals.load(Ordering::Relaxed),
             parks: self.shared.parks.load(Ordering::Relaxed),
+            queued_jobs: self.shared.injector.len()
+                + self.shared.stealers.iter().map(Stealer::len).sum::<usize>(),
         }
     }
 
