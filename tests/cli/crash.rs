@@ -115,3 +115,30 @@ fn ctrl_c_stops_cleanly_and_resume_finishes() {
     assert_eq!(resumed["executions"][0]["output"], expected);
     assert_no_repeated_transitions(&sandbox);
 }
+
+#[test]
+fn a_second_ctrl_c_exits_at_once_and_resume_still_finishes() {
+    let expected = uninterrupted_output();
+    let sandbox = Sandbox::new();
+    let def = sandbox.definition("crashy", &workflow());
+    let child = sandbox.spawn_started(&[
+        "run",
+        path_str(&def),
+        "--input",
+        r#"{"n": 7}"#,
+        "--name",
+        "c",
+    ]);
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = Pid::from_raw(i32::try_from(child.id()).unwrap());
+    kill(pid, Signal::SIGINT).unwrap();
+    // The second signal lands during the clean stop, or after the process
+    // exited (then kill fails with ESRCH): exit 130 either way.
+    std::thread::sleep(Duration::from_millis(20));
+    let _ = kill(pid, Signal::SIGINT);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130));
+    let resumed = sandbox.shoal(&["resume", "--json"]).expect_code(0).json();
+    assert_eq!(resumed["executions"][0]["output"], expected);
+    assert_no_repeated_transitions(&sandbox);
+}
