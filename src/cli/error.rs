@@ -84,6 +84,7 @@ impl From<EngineError> for CliError {
             }
             EngineError::ExecutionAlreadyExists { .. }
             | EngineError::ExecutionNotRunning { .. }
+            | EngineError::ExecutionNotRedrivable { .. }
             | EngineError::TaskDoesNotExist { .. } => CliError::Conflict(text),
             _ => CliError::Storage(text),
         }

@@ -108,6 +108,21 @@ A running `shoal run` owns its data directory: stop it with Ctrl-C instead.
 Exit codes: 0 stopped, 3 no such execution or data directory, 4 storage
 error (for example the directory is in use), 5 the execution already ended.";
 
+/// After `shoal redrive --help`.
+pub const REDRIVE: &str = "\
+Examples:
+  shoal redrive order-42
+  shoal redrive exec-0000000000000007 --store images=file://./images --json
+
+Restarts from the state that did not succeed, with the input it had; a
+Distributed Map whose map run failed re-runs only its failed, aborted and
+timed-out children and reads the items it had not read.
+
+Exit codes: 0 the redriven execution succeeded, 1 it failed again, 3 no
+such execution or data directory, 4 storage error (for example the
+directory is in use), 5 not redrivable (running or succeeded), 130
+interrupted (`shoal resume` continues it).";
+
 /// After `shoal bench --help` and its subcommands.
 pub const BENCH: &str = "\
 Examples:

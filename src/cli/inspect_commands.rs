@@ -87,12 +87,29 @@ pub fn print_description(d: &ExecutionDescription, map_runs: Vec<String>, json: 
     if let Some(cause) = &d.cause {
         rows.push(vec!["Cause".into(), cause.clone()]);
     }
+    if d.redrive_count > 0 {
+        rows.push(vec!["Redrives".into(), d.redrive_count.to_string()]);
+    }
+    if let Some(redriven) = d.redrive_date_ms {
+        rows.push(vec!["Redriven".into(), views::date(redriven)]);
+    }
+    if d.redrive_status != shoal_engine::RedriveStatus::NotRedrivable {
+        rows.push(vec!["Redrive status".into(), redrive_status(d)]);
+    }
     for arn in map_runs {
         rows.push(vec!["Map run".into(), arn]);
     }
     for row in rows {
         println!("{:<14} {}", row[0], row[1]);
     }
+}
+
+/// `REDRIVABLE`, `NOT_REDRIVABLE` or `REDRIVABLE_BY_MAP_RUN`.
+pub fn redrive_status(d: &ExecutionDescription) -> String {
+    serde_json::to_value(d.redrive_status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// `shoal history EXEC`.

@@ -10,8 +10,8 @@ use std::path::Path;
 
 use serde::Serialize;
 use shoal_engine::history::HistoryEventType as T;
-use shoal_engine::maprun::{self, MapRunKey, MapRunRow, CHILD_INDEX_BITS, MAP_RUNS};
-use shoal_engine::ExecutionId;
+use shoal_engine::maprun::{self, MapRunKey, MapRunRow, MapRunStatus, CHILD_INDEX_BITS, MAP_RUNS};
+use shoal_engine::{ExecutionId, RedriveStatus};
 
 use super::error::CliError;
 use super::inspect::Inspector;
@@ -45,6 +45,10 @@ pub struct MapRunView {
     pub items_read: u64,
     /// Child execution counters.
     pub execution_counts: Counts,
+    /// How many times the run was redriven (through its parent).
+    pub redrive_count: u32,
+    /// When it was last redriven, RFC 3339.
+    pub redrive_date: Option<String>,
     /// Why it failed.
     pub error: Option<String>,
     /// The cause.
@@ -67,6 +71,11 @@ pub struct Counts {
     pub aborted: u64,
     /// Created so far.
     pub total: u64,
+    /// Failures a redrive of the parent would re-run (an ended FAILED or
+    /// ABORTED run whose parent can be redriven).
+    pub pending_redrive: u64,
+    /// Failures nothing will re-run (the run or its parent succeeded).
+    pub failures_not_redrivable: u64,
 }
 
 /// `shoal map-run ARN`.
@@ -89,11 +98,29 @@ pub fn map_run(data_dir: &Path, arn: &str, json: bool) -> Result<(), CliError> {
         ("Concurrency", view.max_concurrency.to_string()),
         ("Items read", view.items_read.to_string()),
         (
+            "Redrives",
+            match (&view.redrive_date, view.redrive_count) {
+                (Some(date), count) => format!("{count} (last {date})"),
+                (None, _) => String::new(),
+            },
+        ),
+        (
             "Children",
             format!(
                 "{} total · {} succeeded · {} failed · {} timed out · {} aborted · {} running",
                 c.total, c.succeeded, c.failed, c.timed_out, c.aborted, c.running
             ),
+        ),
+        (
+            "Redrive",
+            if c.pending_redrive + c.failures_not_redrivable == 0 {
+                String::new()
+            } else {
+                format!(
+                    "{} pending redrive · {} not redrivable",
+                    c.pending_redrive, c.failures_not_redrivable
+                )
+            },
         ),
         ("Error", view.error.clone().unwrap_or_default()),
         ("Cause", view.cause.clone().unwrap_or_default()),
@@ -142,6 +169,8 @@ fn describe(inspector: &Inspector, row: MapRunRow) -> Result<MapRunView, CliErro
         aborted: row.settled.aborted,
         total: row.next_child,
         running: 0,
+        pending_redrive: 0,
+        failures_not_redrivable: 0,
     };
     for index in row.watermark..row.next_child {
         // The documented child id layout: bit 63, run number, index.
@@ -156,6 +185,16 @@ fn describe(inspector: &Inspector, row: MapRunRow) -> Result<MapRunView, CliErro
     }
     let ended = counts.succeeded + counts.failed + counts.timed_out + counts.aborted;
     counts.running = counts.total.saturating_sub(ended);
+    let failures = counts.failed + counts.timed_out + counts.aborted;
+    match row.status {
+        MapRunStatus::Running => {}
+        MapRunStatus::Failed | MapRunStatus::Aborted
+            if parent_redrivable(inspector, ExecutionId(row.parent))? =>
+        {
+            counts.pending_redrive = failures;
+        }
+        _ => counts.failures_not_redrivable = failures,
+    }
     Ok(MapRunView {
         map_run_arn: row.arn,
         execution_id: ExecutionId(row.parent).to_string(),
@@ -169,7 +208,20 @@ fn describe(inspector: &Inspector, row: MapRunRow) -> Result<MapRunView, CliErro
         tolerated_failure_percentage: row.tolerated_failure_percentage,
         items_read: row.items_read,
         execution_counts: counts,
+        redrive_count: row.redrive_count,
+        redrive_date: row.redriven_ms.map(date),
         error: row.error,
         cause: row.cause,
     })
+}
+
+/// True when the parent ended unsuccessfully, so redriving it redrives
+/// this run.
+fn parent_redrivable(inspector: &Inspector, parent: ExecutionId) -> Result<bool, CliError> {
+    let status = match inspector.describe(parent) {
+        Ok(description) => description.status,
+        Err(CliError::NotFound(_)) => return Ok(false),
+        Err(other) => return Err(other),
+    };
+    Ok(RedriveStatus::of(status, false) == RedriveStatus::Redrivable)
 }

@@ -11,6 +11,7 @@ mod inspect_commands;
 mod map_run;
 mod open;
 mod progress;
+mod redrive;
 mod remembered;
 mod run;
 mod stop;
@@ -36,7 +37,8 @@ use open::StoreArg;
 /// power cut, `shoal resume` continues every execution where it stopped.
 /// The commands mirror Step Functions' actions: run (StartExecution),
 /// describe (DescribeExecution), history (GetExecutionHistory), list
-/// (ListExecutions), map-run (DescribeMapRun), stop (StopExecution).
+/// (ListExecutions), map-run (DescribeMapRun), stop (StopExecution),
+/// redrive (RedriveExecution).
 #[derive(Debug, Parser)]
 #[command(
     name = "shoal",
@@ -159,6 +161,19 @@ enum Command {
     MapRun {
         /// The map run's ARN, as `describe` lists it
         map_run_arn: String,
+    },
+    /// Restart a failed, aborted or timed-out execution (RedriveExecution)
+    ///
+    /// Continues from the state that did not succeed, with the input it
+    /// had; states that succeeded are not run again. Waits with the same
+    /// progress display as `resume` and prints the output as `run` does.
+    #[command(after_help = help::REDRIVE)]
+    Redrive {
+        /// Execution name or id (exec-<16 hex digits>)
+        execution: String,
+        /// Store for a `Bucket` NAME, as for `run` (remembered ones need not be given again)
+        #[arg(long = "store", value_name = "NAME=URL", value_parser = open::parse_store)]
+        stores: Vec<StoreArg>,
     },
     /// Whole-process benchmarks (one JSON object with --json)
     #[command(subcommand, after_help = help::BENCH)]
@@ -335,6 +350,9 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
             bench_recover::recover(bench, &base, json).await
         }
         Command::MapRun { map_run_arn } => map_run::map_run(&data_dir, &map_run_arn, json),
+        Command::Redrive { execution, stores } => {
+            redrive::redrive(&data_dir, &execution, &stores, json).await
+        }
         Command::Stop {
             execution,
             error,

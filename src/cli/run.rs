@@ -67,7 +67,7 @@ pub async fn run(data_dir: &Path, request: RunRequest, json: bool) -> Result<(),
 
 /// Prints a finished execution as `run` does: the output JSON, or the
 /// description with `--json`; an unsuccessful end is an error (exit 1).
-fn report(
+pub(super) fn report(
     description: &ExecutionDescription,
     map_runs: Vec<String>,
     json: bool,

@@ -34,6 +34,12 @@ pub struct ExecutionView {
     pub stop_date: Option<String>,
     /// The ARNs of its Distributed Map runs, in the order they started.
     pub map_runs: Vec<String>,
+    /// How many times it was redriven.
+    pub redrive_count: u32,
+    /// When it was last redriven, RFC 3339.
+    pub redrive_date: Option<String>,
+    /// REDRIVABLE, NOT_REDRIVABLE or REDRIVABLE_BY_MAP_RUN.
+    pub redrive_status: shoal_engine::RedriveStatus,
 }
 
 impl ExecutionView {
@@ -52,6 +58,9 @@ impl ExecutionView {
             start_date: date(d.started_ms),
             stop_date: d.stopped_ms.map(date),
             map_runs,
+            redrive_count: d.redrive_count,
+            redrive_date: d.redrive_date_ms.map(date),
+            redrive_status: d.redrive_status,
         }
     }
 }

@@ -20,6 +20,9 @@ const DESCRIPTION: &[&str] = &[
     "startDate",
     "stopDate",
     "mapRuns",
+    "redriveCount",
+    "redriveDate",
+    "redriveStatus",
 ];
 const LIST_ENTRY: &[&str] = &[
     "executionId",
@@ -43,6 +46,7 @@ const EVENT_DETAILS: &[&str] = &[
     "timeoutSeconds",
     "heartbeatSeconds",
     "mapRunArn",
+    "redriveCount",
 ];
 const MAP_RUN: &[&str] = &[
     "mapRunArn",
@@ -57,6 +61,8 @@ const MAP_RUN: &[&str] = &[
     "toleratedFailurePercentage",
     "itemsRead",
     "executionCounts",
+    "redriveCount",
+    "redriveDate",
     "error",
     "cause",
 ];
@@ -67,6 +73,8 @@ const EXECUTION_COUNTS: &[&str] = &[
     "timedOut",
     "aborted",
     "total",
+    "pendingRedrive",
+    "failuresNotRedrivable",
 ];
 
 fn keys(value: &Value) -> BTreeSet<String> {

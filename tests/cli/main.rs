@@ -10,5 +10,6 @@ mod examples;
 mod inspect;
 mod json_fields;
 mod map_run;
+mod redrive;
 mod support;
 mod validate;
