@@ -29,7 +29,6 @@ use shoal_readers::{Store, StoreRegistry};
 use shoal_storage::{EventLog, SledLog, SledLogOptions};
 
 use super::error::CliError;
-use super::inspect::Inspector;
 use super::views;
 
 /// What `bench recover` measures.
@@ -138,7 +137,7 @@ async fn run(bench: &RecoverBench, dir: &Path) -> Result<RecoverReport, CliError
             .map_err(|e| CliError::log(&data_dir, e))?,
     );
     let open_s = started.elapsed().as_secs_f64();
-    let baseline = log.metrics().records;
+    let baseline = log.stats().records;
     let engine = Engine::builder(log.clone())
         .handlers(shoal::builtin_handlers())
         .map_run_options(MapRunOptions::new().with_stores(stores))
@@ -152,11 +151,11 @@ async fn run(bench: &RecoverBench, dir: &Path) -> Result<RecoverReport, CliError
         ));
     }
     let measured = async {
-        while log.metrics().records == baseline {
+        while log.stats().records == baseline {
             tokio::time::sleep(Duration::from_micros(200)).await;
         }
         let first_transition_s = started.elapsed().as_secs_f64();
-        let id = Inspector::from_log(log.clone()).resolve("recover")?;
+        let id = engine.inspector().resolve_execution("recover")?;
         let done = engine.wait_for_completion(id).await?;
         let complete_s = started.elapsed().as_secs_f64();
         let children = engine

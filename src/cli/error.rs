@@ -76,9 +76,9 @@ impl From<EngineError> for CliError {
     fn from(error: EngineError) -> CliError {
         let text = error.to_string();
         match error {
-            EngineError::StateMachineNotFound { .. } | EngineError::ExecutionNotFound { .. } => {
-                CliError::NotFound(text)
-            }
+            EngineError::StateMachineNotFound { .. }
+            | EngineError::ExecutionNotFound { .. }
+            | EngineError::MapRunDoesNotExist { .. } => CliError::NotFound(text),
             EngineError::InvalidDefinition { .. } | EngineError::InvalidArgument { .. } => {
                 CliError::Usage(text)
             }

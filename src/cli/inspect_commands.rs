@@ -2,11 +2,11 @@
 
 use std::path::Path;
 
-use shoal_engine::api::ExecutionDescription;
+use shoal_engine::api::{ExecutionDescription, ListExecutionsOptions};
 use shoal_engine::ExecutionStatus;
 
 use super::error::CliError;
-use super::inspect::Inspector;
+use super::inspect;
 use super::views::{self, cell, ExecutionView, HistoryView, ListView, SummaryView};
 
 /// `shoal list`.
@@ -17,8 +17,15 @@ pub fn list(
     limit: usize,
     json: bool,
 ) -> Result<(), CliError> {
-    let inspector = Inspector::open(data_dir)?;
-    let executions = inspector.list(status, state_machine, limit)?;
+    let inspector = inspect::open(data_dir)?;
+    let mut options = ListExecutionsOptions::new().with_limit(limit.max(1));
+    if let Some(status) = status {
+        options = options.with_status(status);
+    }
+    if let Some(name) = state_machine {
+        options = options.with_state_machine(name);
+    }
+    let executions = inspector.list_executions(&options)?.executions;
     if json {
         views::print_json(&ListView {
             executions: executions.iter().map(SummaryView::from).collect(),
@@ -54,9 +61,9 @@ pub fn list(
 
 /// `shoal describe EXEC`.
 pub fn describe(data_dir: &Path, exec: &str, json: bool) -> Result<(), CliError> {
-    let inspector = Inspector::open(data_dir)?;
-    let description = inspector.describe(inspector.resolve(exec)?)?;
-    let map_runs = super::map_run::list_arns(&inspector, description.id)?;
+    let inspector = inspect::open(data_dir)?;
+    let description = inspector.describe_execution(inspector.resolve_execution(exec)?)?;
+    let map_runs = inspector.list_map_runs(description.id)?;
     print_description(&description, map_runs, json);
     Ok(())
 }
@@ -114,9 +121,9 @@ pub fn redrive_status(d: &ExecutionDescription) -> String {
 
 /// `shoal history EXEC`.
 pub fn history(data_dir: &Path, exec: &str, json: bool) -> Result<(), CliError> {
-    let inspector = Inspector::open(data_dir)?;
-    let id = inspector.resolve(exec)?;
-    let events = inspector.history(id)?;
+    let inspector = inspect::open(data_dir)?;
+    let id = inspector.resolve_execution(exec)?;
+    let events = inspector.get_execution_history(id, 0, usize::MAX)?;
     if json {
         views::print_json(&HistoryView {
             execution_id: id.to_string(),

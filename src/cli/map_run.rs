@@ -1,20 +1,17 @@
 //! `shoal map-run ARN`: a map run's status and counters, read-only.
 //!
-//! Like the other inspection commands this reads the log without building
-//! an engine (which would resume work): the map run's row gives the
-//! settled counters below its watermark, and each child above the
-//! watermark (at most MaxConcurrency of them) is looked up in its own
-//! stream, as `Engine::describe_map_run` does.
+//! Like the other inspection commands this reads the log through the
+//! engine's read-only `Inspector` (building an engine would resume work):
+//! the map run's row gives the settled counters below its watermark, and
+//! each child above the watermark is looked up in its own stream.
 
 use std::path::Path;
 
 use serde::Serialize;
-use shoal_engine::history::HistoryEventType as T;
-use shoal_engine::maprun::{self, MapRunKey, MapRunRow, MapRunStatus, CHILD_INDEX_BITS, MAP_RUNS};
-use shoal_engine::{ExecutionId, RedriveStatus};
+use shoal_engine::maprun::MapRunDescription;
 
 use super::error::CliError;
-use super::inspect::Inspector;
+use super::inspect;
 use super::views::{self, date};
 
 /// `map-run --json`.
@@ -80,9 +77,7 @@ pub struct Counts {
 
 /// `shoal map-run ARN`.
 pub fn map_run(data_dir: &Path, arn: &str, json: bool) -> Result<(), CliError> {
-    let inspector = Inspector::open(data_dir)?;
-    let row = read_row(&inspector, arn)?;
-    let view = describe(&inspector, row)?;
+    let view = MapRunView::from(inspect::open(data_dir)?.describe_map_run(arn)?);
     if json {
         views::print_json(&view);
         return Ok(());
@@ -131,97 +126,35 @@ pub fn map_run(data_dir: &Path, arn: &str, json: bool) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The ARNs of `id`'s map runs, in the order they started.
-pub fn list_arns(inspector: &Inspector, id: ExecutionId) -> Result<Vec<String>, CliError> {
-    let rows = inspector
-        .log()
-        .scan_rows(MAP_RUNS, &id.0.to_be_bytes(), None, usize::MAX)
-        .map_err(|e| CliError::Storage(format!("listing the map runs of {id}: {e}")))?;
-    rows.into_iter()
-        .map(|(_, value)| {
-            maprun::decode_row(&value, &id.to_string())
-                .map(|row| row.arn)
-                .map_err(|e| CliError::Storage(e.to_string()))
-        })
-        .collect()
-}
-
-fn read_row(inspector: &Inspector, arn: &str) -> Result<MapRunRow, CliError> {
-    let missing = || CliError::NotFound(format!("map run {arn:?} does not exist"));
-    let key = MapRunKey::from_arn(arn).ok_or_else(missing)?;
-    let bytes = inspector
-        .log()
-        .get_row(MAP_RUNS, &key.row_key())
-        .map_err(|e| CliError::Storage(format!("reading map run {arn}: {e}")))?
-        .ok_or_else(missing)?;
-    let row = maprun::decode_row(&bytes, arn).map_err(|e| CliError::Storage(e.to_string()))?;
-    if row.arn != arn {
-        return Err(missing());
-    }
-    Ok(row)
-}
-
-fn describe(inspector: &Inspector, row: MapRunRow) -> Result<MapRunView, CliError> {
-    let mut counts = Counts {
-        succeeded: row.settled.succeeded,
-        failed: row.settled.failed,
-        timed_out: row.settled.timed_out,
-        aborted: row.settled.aborted,
-        total: row.next_child,
-        running: 0,
-        pending_redrive: 0,
-        failures_not_redrivable: 0,
-    };
-    for index in row.watermark..row.next_child {
-        // The documented child id layout: bit 63, run number, index.
-        let id = ExecutionId((1 << 63) | (row.run << CHILD_INDEX_BITS) | index);
-        match inspector.end_event(id)? {
-            Some(T::ExecutionSucceeded) => counts.succeeded += 1,
-            Some(T::ExecutionFailed) => counts.failed += 1,
-            Some(T::ExecutionTimedOut) => counts.timed_out += 1,
-            Some(T::ExecutionAborted) => counts.aborted += 1,
-            _ => {}
+impl From<MapRunDescription> for MapRunView {
+    fn from(d: MapRunDescription) -> MapRunView {
+        let c = d.execution_counts;
+        MapRunView {
+            map_run_arn: d.map_run_arn,
+            execution_id: d.execution.to_string(),
+            state: d.state,
+            label: d.label,
+            status: d.status.name().to_string(),
+            start_date: date(d.start_ms),
+            stop_date: d.stop_ms.map(date),
+            max_concurrency: d.max_concurrency,
+            tolerated_failure_count: d.tolerated_failure_count,
+            tolerated_failure_percentage: d.tolerated_failure_percentage,
+            items_read: d.item_counts.total,
+            execution_counts: Counts {
+                running: c.running,
+                succeeded: c.succeeded,
+                failed: c.failed,
+                timed_out: c.timed_out,
+                aborted: c.aborted,
+                total: c.total,
+                pending_redrive: c.pending_redrive,
+                failures_not_redrivable: c.failures_not_redrivable,
+            },
+            redrive_count: d.redrive_count,
+            redrive_date: d.redrive_date_ms.map(date),
+            error: d.error,
+            cause: d.cause,
         }
     }
-    let ended = counts.succeeded + counts.failed + counts.timed_out + counts.aborted;
-    counts.running = counts.total.saturating_sub(ended);
-    let failures = counts.failed + counts.timed_out + counts.aborted;
-    match row.status {
-        MapRunStatus::Running => {}
-        MapRunStatus::Failed | MapRunStatus::Aborted
-            if parent_redrivable(inspector, ExecutionId(row.parent))? =>
-        {
-            counts.pending_redrive = failures;
-        }
-        _ => counts.failures_not_redrivable = failures,
-    }
-    Ok(MapRunView {
-        map_run_arn: row.arn,
-        execution_id: ExecutionId(row.parent).to_string(),
-        state: row.state,
-        label: row.label,
-        status: row.status.name().to_string(),
-        start_date: date(row.started_ms),
-        stop_date: row.stopped_ms.map(date),
-        max_concurrency: row.max_concurrency,
-        tolerated_failure_count: row.tolerated_failure_count,
-        tolerated_failure_percentage: row.tolerated_failure_percentage,
-        items_read: row.items_read,
-        execution_counts: counts,
-        redrive_count: row.redrive_count,
-        redrive_date: row.redriven_ms.map(date),
-        error: row.error,
-        cause: row.cause,
-    })
-}
-
-/// True when the parent ended unsuccessfully, so redriving it redrives
-/// this run.
-fn parent_redrivable(inspector: &Inspector, parent: ExecutionId) -> Result<bool, CliError> {
-    let status = match inspector.describe(parent) {
-        Ok(description) => description.status,
-        Err(CliError::NotFound(_)) => return Ok(false),
-        Err(other) => return Err(other),
-    };
-    Ok(RedriveStatus::of(status, false) == RedriveStatus::Redrivable)
 }

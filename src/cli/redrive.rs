@@ -10,7 +10,6 @@
 use std::path::Path;
 
 use super::error::CliError;
-use super::inspect::Inspector;
 use super::open::{self, StoreArg};
 use super::progress::{self, Progress};
 use super::run::report;
@@ -25,7 +24,7 @@ pub async fn redrive(
     open::open_log(data_dir, false)?;
     let engine = open::engine(data_dir, stores).await?;
     let redriven = async {
-        let id = Inspector::from_log(engine.log().clone()).resolve(exec)?;
+        let id = engine.inspector().resolve_execution(exec)?;
         engine.redrive_execution(id).await?;
         Ok::<_, CliError>(id)
     }

@@ -8,7 +8,6 @@
 use std::path::Path;
 
 use super::error::CliError;
-use super::inspect::Inspector;
 use super::inspect_commands::print_description;
 use super::open::{self, StoreArg};
 
@@ -31,7 +30,7 @@ pub async fn stop(
     open::open_log(data_dir, false)?;
     let engine = open::engine(data_dir, stores).await?;
     let stopped = async {
-        let id = Inspector::from_log(engine.log().clone()).resolve(exec)?;
+        let id = engine.inspector().resolve_execution(exec)?;
         engine
             .stop_execution(id, reason.error, reason.cause)
             .await?;

@@ -52,6 +52,11 @@ impl Engine {
         &self.inner.shared.log
     }
 
+    /// A read-only [`Inspector`](super::Inspector) on the engine's log.
+    pub fn inspector(&self) -> super::Inspector {
+        super::Inspector::new(Arc::clone(&self.inner.shared.log))
+    }
+
     /// Validates a definition and stores it (content-addressed) under
     /// `name`. Registering again replaces what `name` points at; running
     /// executions keep the version they started with.
@@ -112,7 +117,7 @@ impl Engine {
                     reason: format!("{name:?} has a damaged name row"),
                 }
             })?;
-            let first = super::queries::start_record(shared, id)?;
+            let first = super::queries::start_record(shared.log.as_ref(), id)?;
             let same = first.state_machine == state_machine && first.input == input;
             return if same {
                 Ok(id)
@@ -145,7 +150,7 @@ impl Engine {
 
     /// The execution's status, input and (once ended) output or error.
     pub fn describe_execution(&self, id: ExecutionId) -> Result<ExecutionDescription, EngineError> {
-        super::queries::describe(&self.inner.shared, id)
+        super::queries::describe(self.inner.shared.log.as_ref(), id)
     }
 
     /// Executions by status then id, filtered and paged by `options`.
@@ -153,7 +158,7 @@ impl Engine {
         &self,
         options: &super::types::ListExecutionsOptions,
     ) -> Result<super::types::ExecutionPage, EngineError> {
-        super::queries::list(&self.inner.shared, options)
+        super::queries::list(self.inner.shared.log.as_ref(), options)
     }
 
     /// Up to `limit` history events with ids above `after_event_id` (0 for
@@ -164,7 +169,7 @@ impl Engine {
         after_event_id: u64,
         limit: usize,
     ) -> Result<Vec<HistoryEvent>, EngineError> {
-        super::queries::history(&self.inner.shared, id, after_event_id, limit)
+        super::queries::history(self.inner.shared.log.as_ref(), id, after_event_id, limit)
     }
 
     /// Stops a running execution (`ExecutionAborted` with `error` and
@@ -279,7 +284,7 @@ impl Engine {
         let running = self.inner.shared.running.lock().get(&id).cloned();
         let Some(running) = running else {
             // Ended, or never existed.
-            super::queries::describe(&self.inner.shared, id)?;
+            super::queries::describe(self.inner.shared.log.as_ref(), id)?;
             return Err(EngineError::ExecutionNotRunning {
                 execution: id.to_string(),
             });

@@ -3,6 +3,7 @@
 mod builder;
 mod engine;
 mod error;
+mod inspector;
 mod metrics;
 pub(crate) mod queries;
 mod types;
@@ -10,6 +11,7 @@ mod types;
 pub use builder::EngineBuilder;
 pub use engine::Engine;
 pub use error::EngineError;
+pub use inspector::Inspector;
 pub use metrics::{EngineMetrics, ExecutionMetrics, MapRunGauges, TaskMetrics};
 pub use types::{
     ExecutionDescription, ExecutionPage, ExecutionStatus, ExecutionSummary, ListExecutionsOptions,

@@ -1,7 +1,7 @@
 //! Reads that answer the API from the log: describe, history, listing.
 
 use serde_json::Value;
-use shoal_storage::{Seq, StreamId};
+use shoal_storage::{EventLog, Seq, StreamId};
 
 use super::error::EngineError;
 use super::types::{
@@ -10,7 +10,6 @@ use super::types::{
 };
 use crate::history::{ExecutionId, HistoryEvent, HistoryEventType};
 use crate::interpreter::Input;
-use crate::runtime::shared::Shared;
 use crate::store::{self, keys, ExecutionRow, StoreError, TransitionRecord};
 
 /// What the Start record of an execution says.
@@ -21,10 +20,13 @@ pub(crate) struct StartRecord {
 }
 
 /// Reads and decodes one record of `id`'s stream.
-fn record_at(shared: &Shared, id: ExecutionId, seq: u64) -> Result<TransitionRecord, EngineError> {
+fn record_at(
+    log: &dyn EventLog,
+    id: ExecutionId,
+    seq: u64,
+) -> Result<TransitionRecord, EngineError> {
     let stream = StreamId(id.0);
-    let records = shared
-        .log
+    let records = log
         .read_stream(stream, Seq(seq), 1)
         .map_err(|e| EngineError::log("reading an execution", e))?;
     let record = records
@@ -46,8 +48,11 @@ fn record_at(shared: &Shared, id: ExecutionId, seq: u64) -> Result<TransitionRec
 }
 
 /// The Start record of `id`.
-pub(crate) fn start_record(shared: &Shared, id: ExecutionId) -> Result<StartRecord, EngineError> {
-    let record = record_at(shared, id, 1)?;
+pub(crate) fn start_record(
+    log: &dyn EventLog,
+    id: ExecutionId,
+) -> Result<StartRecord, EngineError> {
+    let record = record_at(log, id, 1)?;
     let Input::Start {
         state_machine,
         definition_hash,
@@ -74,13 +79,12 @@ pub(crate) fn start_record(shared: &Shared, id: ExecutionId) -> Result<StartReco
 
 /// The index row of `id` and its status.
 pub(crate) fn index_row(
-    shared: &Shared,
+    log: &dyn EventLog,
     id: ExecutionId,
 ) -> Result<(ExecutionStatus, ExecutionRow), EngineError> {
     for status in ExecutionStatus::ALL {
         let key = keys::execution_key(status, id);
-        let row = shared
-            .log
+        let row = log
             .get_row(keys::EXECUTIONS, &key)
             .map_err(|e| EngineError::log("reading the execution index", e))?;
         if let Some(bytes) = row {
@@ -96,16 +100,16 @@ pub(crate) fn index_row(
 
 /// `describe_execution`.
 pub(crate) fn describe(
-    shared: &Shared,
+    log: &dyn EventLog,
     id: ExecutionId,
 ) -> Result<ExecutionDescription, EngineError> {
     let (status, row) = if crate::maprun::is_child(id) {
         // Map run children have no index row; their stream says it all.
-        crate::maprun::child_row(shared, id)?
+        crate::maprun::child_row(log, id)?
     } else {
-        index_row(shared, id)?
+        index_row(log, id)?
     };
-    let start = start_record(shared, id)?;
+    let start = start_record(log, id)?;
     let mut description = ExecutionDescription {
         id,
         name: row.name,
@@ -125,12 +129,11 @@ pub(crate) fn describe(
     if status == ExecutionStatus::Running {
         return Ok(description);
     }
-    let last = shared
-        .log
+    let last = log
         .last_seq(StreamId(id.0))
         .map_err(|e| EngineError::log("reading an execution", e))?
         .unwrap_or(Seq(1));
-    let record = record_at(shared, id, last.0)?;
+    let record = record_at(log, id, last.0)?;
     let end = record.events.iter().rev().find(|event| {
         matches!(
             event.kind,
@@ -154,13 +157,13 @@ pub(crate) fn describe(
 
 /// `get_execution_history`.
 pub(crate) fn history(
-    shared: &Shared,
+    log: &dyn EventLog,
     id: ExecutionId,
     after_event_id: u64,
     limit: usize,
 ) -> Result<Vec<HistoryEvent>, EngineError> {
-    let records = store::read_transitions(shared.log.as_ref(), id)
-        .map_err(|e| EngineError::store("reading a history", e))?;
+    let records =
+        store::read_transitions(log, id).map_err(|e| EngineError::store("reading a history", e))?;
     if records.is_empty() {
         return Err(EngineError::ExecutionNotFound {
             execution: id.to_string(),
@@ -176,7 +179,7 @@ pub(crate) fn history(
 
 /// `list_executions`.
 pub(crate) fn list(
-    shared: &Shared,
+    log: &dyn EventLog,
     options: &ListExecutionsOptions,
 ) -> Result<ExecutionPage, EngineError> {
     let limit = options.limit.unwrap_or(DEFAULT_PAGE_SIZE).max(1);
@@ -184,8 +187,7 @@ pub(crate) fn list(
     let mut after = options.page.as_ref().map(|page| page.0.clone());
     let mut executions = Vec::new();
     loop {
-        let rows = shared
-            .log
+        let rows = log
             .scan_rows(keys::EXECUTIONS, &prefix, after.as_deref(), limit)
             .map_err(|e| EngineError::log("listing executions", e))?;
         let exhausted = rows.len() < limit;

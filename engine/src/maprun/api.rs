@@ -7,6 +7,7 @@ use super::results::child_outcome;
 use super::window::{ABORTED, FAILED, SUCCEEDED, TIMED_OUT};
 use crate::api::{Engine, EngineError};
 use crate::history::ExecutionId;
+use shoal_storage::EventLog;
 
 /// Counters of a map run, for items or for child executions, with Step
 /// Functions' names.
@@ -79,63 +80,17 @@ impl Engine {
     /// Describes the map run `arn` from its durable row, with the counters
     /// of the children above its watermark read from their streams.
     pub fn describe_map_run(&self, arn: &str) -> Result<MapRunDescription, EngineError> {
-        let row = self.map_run_row(arn)?;
+        let log = self.inner.shared.log.as_ref();
+        let row = read_row(log, arn)?;
         if let Some([items, executions]) = self.inner.shared.maprun.live_counts(arn) {
             return Ok(describe(&row, items, executions));
         }
-        let mut executions = row.settled;
-        let mut items = row.settled_items;
-        let log = self.inner.shared.log.as_ref();
-        for index in row.watermark..row.next_child {
-            if let Some((status, _)) = child_outcome(log, child_id(row.run, index))? {
-                executions.add(status, 1);
-                items.add(status, 1);
-            }
-        }
-        // An ended run's failures wait for a redrive while its parent can
-        // be redriven at its Map state; otherwise nothing will re-run them.
-        let redrivable = row.status != MapRunStatus::Succeeded
-            && row.status != MapRunStatus::Running
-            && self.parent_redrivable(ExecutionId(row.parent))?;
-        let counts = |ended: Ended, total: u64| MapRunCounts {
-            pending: 0,
-            running: total.saturating_sub(ended.total()),
-            succeeded: ended.succeeded,
-            failed: ended.failed,
-            timed_out: ended.timed_out,
-            aborted: ended.aborted,
-            total,
-            pending_redrive: if redrivable { ended.failures() } else { 0 },
-            failures_not_redrivable: if redrivable || row.status == MapRunStatus::Running {
-                0
-            } else {
-                ended.failures()
-            },
-            ..MapRunCounts::default()
-        };
-        Ok(describe(
-            &row,
-            counts(items, row.items_read.max(items.total())),
-            counts(executions, row.next_child),
-        ))
+        describe_from_log(log, &row)
     }
 
     /// The ARNs of the map runs of `execution`, in the order they started.
     pub fn list_map_runs(&self, execution: ExecutionId) -> Result<Vec<String>, EngineError> {
-        let prefix = execution.0.to_be_bytes();
-        let rows = self
-            .inner
-            .shared
-            .log
-            .scan_rows(MAP_RUNS, &prefix, None, usize::MAX)
-            .map_err(|e| EngineError::log("listing map runs", e))?;
-        rows.into_iter()
-            .map(|(key, value)| {
-                decode_row(&value, &format!("{key:?}"))
-                    .map(|row| row.arn)
-                    .map_err(|e| EngineError::store("listing map runs", e))
-            })
-            .collect()
+        list_arns(self.inner.shared.log.as_ref(), execution)
     }
 
     /// The child executions of map run `arn` (ids in item order) with
@@ -144,21 +99,7 @@ impl Engine {
         &self,
         arn: &str,
     ) -> Result<Vec<(ExecutionId, &'static str)>, EngineError> {
-        let row = self.map_run_row(arn)?;
-        let log = self.inner.shared.log.as_ref();
-        let mut out = Vec::with_capacity(usize::try_from(row.next_child).unwrap_or(0));
-        for index in 0..row.next_child {
-            let id = child_id(row.run, index);
-            let status = match child_outcome(log, id)? {
-                Some((SUCCEEDED, _)) => "SUCCEEDED",
-                Some((FAILED, _)) => "FAILED",
-                Some((TIMED_OUT, _)) => "TIMED_OUT",
-                Some((ABORTED, _)) => "ABORTED",
-                _ => "RUNNING",
-            };
-            out.push((id, status));
-        }
-        Ok(out)
+        list_children(self.inner.shared.log.as_ref(), arn)
     }
 
     /// Changes a running map run's MaxConcurrency and tolerated failure;
@@ -173,7 +114,7 @@ impl Engine {
                 });
             }
         }
-        let row = self.map_run_row(arn)?;
+        let row = read_row(self.inner.shared.log.as_ref(), arn)?;
         let (ack, answer) = tokio::sync::oneshot::channel();
         let event = RunEvent::Update { update, ack };
         let not_running = || EngineError::MapRunNotRunning {
@@ -190,35 +131,113 @@ impl Engine {
     pub fn map_run_metrics(&self) -> MapRunMetrics {
         self.inner.shared.maprun.metrics()
     }
+}
 
-    fn parent_redrivable(&self, parent: ExecutionId) -> Result<bool, EngineError> {
-        let status = match crate::api::queries::index_row(&self.inner.shared, parent) {
-            Ok((status, _)) => status,
-            Err(EngineError::ExecutionNotFound { .. }) => return Ok(false),
-            Err(other) => return Err(other),
-        };
-        Ok(crate::api::RedriveStatus::of(status, false) == crate::api::RedriveStatus::Redrivable)
+/// The row of map run `arn`, checked to be that run's.
+pub(crate) fn read_row(log: &dyn EventLog, arn: &str) -> Result<MapRunRow, EngineError> {
+    let missing = || EngineError::MapRunDoesNotExist {
+        arn: arn.to_string(),
+    };
+    let key = MapRunKey::from_arn(arn).ok_or_else(missing)?;
+    let bytes = log
+        .get_row(MAP_RUNS, &key.row_key())
+        .map_err(|e| EngineError::log("reading a map run", e))?
+        .ok_or_else(missing)?;
+    let row = decode_row(&bytes, arn).map_err(|e| EngineError::store("reading a map run", e))?;
+    if row.arn != arn {
+        return Err(missing());
     }
+    Ok(row)
+}
 
-    fn map_run_row(&self, arn: &str) -> Result<MapRunRow, EngineError> {
-        let missing = || EngineError::MapRunDoesNotExist {
-            arn: arn.to_string(),
-        };
-        let key = MapRunKey::from_arn(arn).ok_or_else(missing)?;
-        let bytes = self
-            .inner
-            .shared
-            .log
-            .get_row(MAP_RUNS, &key.row_key())
-            .map_err(|e| EngineError::log("reading a map run", e))?
-            .ok_or_else(missing)?;
-        let row =
-            decode_row(&bytes, arn).map_err(|e| EngineError::store("reading a map run", e))?;
-        if row.arn != arn {
-            return Err(missing());
+/// The ARNs of the map runs of `execution`, in the order they started.
+pub(crate) fn list_arns(
+    log: &dyn EventLog,
+    execution: ExecutionId,
+) -> Result<Vec<String>, EngineError> {
+    let prefix = execution.0.to_be_bytes();
+    let rows = log
+        .scan_rows(MAP_RUNS, &prefix, None, usize::MAX)
+        .map_err(|e| EngineError::log("listing map runs", e))?;
+    rows.into_iter()
+        .map(|(key, value)| {
+            decode_row(&value, &format!("{key:?}"))
+                .map(|row| row.arn)
+                .map_err(|e| EngineError::store("listing map runs", e))
+        })
+        .collect()
+}
+
+/// Describes a map run from the log alone: the row's settled counters
+/// plus the children above its watermark, read from their streams.
+pub(crate) fn describe_from_log(
+    log: &dyn EventLog,
+    row: &MapRunRow,
+) -> Result<MapRunDescription, EngineError> {
+    let mut executions = row.settled;
+    let mut items = row.settled_items;
+    for index in row.watermark..row.next_child {
+        if let Some((status, _)) = child_outcome(log, child_id(row.run, index))? {
+            executions.add(status, 1);
+            items.add(status, 1);
         }
-        Ok(row)
     }
+    // An ended run's failures wait for a redrive while its parent can
+    // be redriven at its Map state; otherwise nothing will re-run them.
+    let redrivable = row.status != MapRunStatus::Succeeded
+        && row.status != MapRunStatus::Running
+        && parent_redrivable(log, ExecutionId(row.parent))?;
+    let counts = |ended: Ended, total: u64| MapRunCounts {
+        pending: 0,
+        running: total.saturating_sub(ended.total()),
+        succeeded: ended.succeeded,
+        failed: ended.failed,
+        timed_out: ended.timed_out,
+        aborted: ended.aborted,
+        total,
+        pending_redrive: if redrivable { ended.failures() } else { 0 },
+        failures_not_redrivable: if redrivable || row.status == MapRunStatus::Running {
+            0
+        } else {
+            ended.failures()
+        },
+        ..MapRunCounts::default()
+    };
+    Ok(describe(
+        row,
+        counts(items, row.items_read.max(items.total())),
+        counts(executions, row.next_child),
+    ))
+}
+
+/// The children of map run `arn` in item order, with their status name.
+pub(crate) fn list_children(
+    log: &dyn EventLog,
+    arn: &str,
+) -> Result<Vec<(ExecutionId, &'static str)>, EngineError> {
+    let row = read_row(log, arn)?;
+    let mut out = Vec::with_capacity(usize::try_from(row.next_child).unwrap_or(0));
+    for index in 0..row.next_child {
+        let id = child_id(row.run, index);
+        let status = match child_outcome(log, id)? {
+            Some((SUCCEEDED, _)) => "SUCCEEDED",
+            Some((FAILED, _)) => "FAILED",
+            Some((TIMED_OUT, _)) => "TIMED_OUT",
+            Some((ABORTED, _)) => "ABORTED",
+            _ => "RUNNING",
+        };
+        out.push((id, status));
+    }
+    Ok(out)
+}
+
+fn parent_redrivable(log: &dyn EventLog, parent: ExecutionId) -> Result<bool, EngineError> {
+    let status = match crate::api::queries::index_row(log, parent) {
+        Ok((status, _)) => status,
+        Err(EngineError::ExecutionNotFound { .. }) => return Ok(false),
+        Err(other) => return Err(other),
+    };
+    Ok(crate::api::RedriveStatus::of(status, false) == crate::api::RedriveStatus::Redrivable)
 }
 
 fn describe(row: &MapRunRow, items: MapRunCounts, executions: MapRunCounts) -> MapRunDescription {

@@ -132,6 +132,7 @@ pub use registry::{
     MapRunMetrics, MapRunOptions, MapRunUpdate, DEFAULT_GLOBAL_IN_FLIGHT, DEFAULT_MAX_CONCURRENCY,
 };
 
+pub(crate) use api::{describe_from_log, list_arns, list_children, read_row};
 pub(crate) use coordinator::launch;
 pub(crate) use ids::split_child;
 pub(crate) use orphans::close_orphans;

@@ -118,11 +118,10 @@ pub(crate) fn assemble(
 /// row): its status from its last record, its times from its first and
 /// last records.
 pub(crate) fn child_row(
-    shared: &crate::runtime::shared::Shared,
+    log: &dyn EventLog,
     id: ExecutionId,
 ) -> Result<(crate::api::ExecutionStatus, crate::store::ExecutionRow), EngineError> {
     use crate::api::ExecutionStatus as S;
-    let log = shared.log.as_ref();
     let stream = StreamId(id.0);
     let read = |e| EngineError::log("reading a map run child", e);
     let not_found = || EngineError::ExecutionNotFound {

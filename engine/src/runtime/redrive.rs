@@ -45,7 +45,7 @@ pub(crate) async fn redrive(shared: &Arc<Shared>, id: ExecutionId) -> Result<i64
     if shared.running.lock().contains_key(&id) {
         return Err(refuse("it is RUNNING"));
     }
-    let (status, mut row) = crate::api::queries::index_row(shared, id)?;
+    let (status, mut row) = crate::api::queries::index_row(shared.log.as_ref(), id)?;
     match status {
         ExecutionStatus::Running | ExecutionStatus::Succeeded => {
             return Err(refuse(&format!("it is {status}")));
