@@ -32,7 +32,7 @@ mkdir -p "$work"
 # One signed S3 request: s3 METHOD KEY [FILE to upload].
 s3() {
   if [ $# = 3 ]; then
-    hash=$(sha256sum "$3" | cut -d' ' -f1)
+    hash=$({ sha256sum "$3" 2>/dev/null || shasum -a 256 "$3"; } | cut -d' ' -f1)
     set -- "$@" -T "$3"
   else
     hash=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 # of no body
