@@ -129,4 +129,9 @@ Examples:
   shoal bench map --items 10000 --concurrency 10000 --child standard --json
   shoal bench recover --in-flight 10000 --json
 
-Figures measured on this project's machines are in docs/BENCHMARKS.md.";
+Figures measured on this project's machines are in docs/BENCHMARKS.md.
+
+Exit codes: 0 measured, 1 the benchmark's execution did not succeed (for
+`recover`, also any item lost or duplicated), 2 bad arguments (for
+`recover`, also a run that ended before the kill: raise --sleep-ms), 4
+storage error.";

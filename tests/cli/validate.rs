@@ -115,7 +115,10 @@ fn every_command_has_help_with_examples_and_exit_codes() {
             .shoal(&[command[0], command[1], "--help"])
             .expect_code(0)
             .stdout();
-        assert!(help.contains("Examples:"), "{command:?}: {help}");
+        assert!(
+            help.contains("Examples:") && help.contains("Exit codes"),
+            "{command:?}: {help}"
+        );
     }
     let help = sandbox.shoal(&["--help"]).expect_code(0).stdout();
     for part in [
