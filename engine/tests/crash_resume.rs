@@ -9,18 +9,20 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader};
+#[path = "crash_support/mod.rs"]
+mod crash_support;
+
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use shoal_engine::runtime::Clock;
 use shoal_engine::task::{HandlerRegistry, TaskError};
-use shoal_engine::{Engine, ExecutionId, ExecutionStatus, HistoryEvent, HistoryEventType};
+use shoal_engine::{Engine, ExecutionId, ExecutionStatus};
 use shoal_storage::{EventLog, SledLog, SledLogOptions};
+
+use crash_support::{check_history, kill, now_ms, spawn_self, wait_for_line, Rng, ScaledClock};
 
 const CHILD_DIR_ENV: &str = "SHOAL_CRASH_CHILD_DIR";
 const CYCLES_ENV: &str = "SHOAL_CRASH_CYCLES";
@@ -30,22 +32,6 @@ const CLOCK_SCALE: i64 = 1000;
 const EXECUTIONS_PER_MACHINE: usize = 4;
 /// What the child prints once the engine is open and about to start work.
 const READY_LINE: &str = "crash-resume-child-ready";
-
-/// Wall time running `CLOCK_SCALE` times faster than real time.
-struct ScaledClock {
-    base_ms: i64,
-    start: Instant,
-}
-
-impl Clock for ScaledClock {
-    fn now_ms(&self) -> i64 {
-        self.base_ms + self.start.elapsed().as_millis() as i64 * CLOCK_SCALE
-    }
-
-    fn sleep_for(&self, clock_ms: u64) -> Duration {
-        Duration::from_micros((clock_ms * 1000 / CLOCK_SCALE as u64).max(200))
-    }
-}
 
 fn handlers() -> HandlerRegistry {
     let mut handlers = HandlerRegistry::new();
@@ -118,7 +104,8 @@ async fn run_workload(
 ) -> (Engine, BTreeMap<String, (ExecutionId, Value)>, Duration) {
     let clock = ScaledClock {
         base_ms: 1_704_067_200_000,
-        start: Instant::now(),
+        epoch_ms: now_ms(),
+        scale: CLOCK_SCALE,
     };
     let engine = Engine::builder(log)
         .handlers(handlers())
@@ -180,66 +167,6 @@ fn crash_resume_child() {
     });
 }
 
-/// Checks one history: ids 1, 2, 3…; one terminal event, last; each state
-/// entered once per scope; task attempts never repeated.
-fn check_history(name: &str, events: &[HistoryEvent]) {
-    for (index, event) in events.iter().enumerate() {
-        assert_eq!(
-            event.id.0,
-            index as u64 + 1,
-            "{name}: ids must increase by one"
-        );
-        assert!(event.previous_event_id < event.id, "{name}: {event:?}");
-    }
-    let terminal = events.iter().filter(|e| is_terminal(e.kind)).count();
-    assert_eq!(terminal, 1, "{name}: one terminal event");
-    assert!(
-        is_terminal(events.last().unwrap().kind),
-        "{name}: terminal event last"
-    );
-    let mut entered: HashMap<(Vec<u32>, String, &'static str), usize> = HashMap::new();
-    let mut attempts: HashMap<(Vec<u32>, String, u32), usize> = HashMap::new();
-    for event in events {
-        let state = event.details.name.clone().unwrap_or_default();
-        if event.kind.name().ends_with("StateEntered") {
-            *entered
-                .entry((event.scope.clone(), state.clone(), event.kind.name()))
-                .or_default() += 1;
-        }
-        if event.kind == HistoryEventType::TaskScheduled {
-            let attempt = event.details.attempt.unwrap_or(u32::MAX);
-            *attempts
-                .entry((event.scope.clone(), state, attempt))
-                .or_default() += 1;
-        }
-    }
-    for (key, count) in entered {
-        assert_eq!(count, 1, "{name}: {key:?} entered {count} times");
-    }
-    for (key, count) in attempts {
-        assert_eq!(count, 1, "{name}: attempt {key:?} scheduled {count} times");
-    }
-}
-
-fn is_terminal(kind: HistoryEventType) -> bool {
-    matches!(
-        kind,
-        HistoryEventType::ExecutionSucceeded
-            | HistoryEventType::ExecutionFailed
-            | HistoryEventType::ExecutionAborted
-            | HistoryEventType::ExecutionTimedOut
-    )
-}
-
-/// A small deterministic generator for kill delays (no global randomness
-/// needed; the seed is printed so a failing cycle can be rerun).
-fn next_random(state: &mut u64) -> u64 {
-    *state = state
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    *state >> 33
-}
-
 #[test]
 fn crash_resume_outputs_match_an_uninterrupted_run() {
     if std::env::var(CHILD_DIR_ENV).is_ok() {
@@ -265,12 +192,8 @@ fn crash_resume_outputs_match_an_uninterrupted_run() {
     // workload's length after the child says it is ready. One in eight lands
     // early instead (during start-up, opening or recovery).
     let work_ms = reference.as_millis() as u64 + 1;
-    let mut seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
-    eprintln!("crash_resume: {cycles} cycles, seed {seed}");
-    let exe = std::env::current_exe().unwrap();
+    let mut rng = Rng::from_env("SHOAL_CRASH_SEED");
+    eprintln!("crash_resume: {cycles} cycles, SHOAL_CRASH_SEED={}", rng.0);
     let mut killed_mid_run = 0;
     let mut recovered = 0;
     for cycle in 0..cycles {
@@ -280,38 +203,20 @@ fn crash_resume_outputs_match_an_uninterrupted_run() {
         // limitation reported separately; not what this test measures).
         drop(open_log(dir.path()));
         // One or two kills per cycle, each after a random delay.
-        let kills = 1 + next_random(&mut seed) % 2;
+        let kills = 1 + rng.next() % 2;
         for _ in 0..kills {
-            let mut child = Command::new(&exe)
-                .args([
-                    "crash_resume_child",
-                    "--exact",
-                    "--nocapture",
-                    "--test-threads=1",
-                ])
-                .env(CHILD_DIR_ENV, dir.path())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            // Kept open until the kill, so the child never writes to a closed pipe.
-            let mut output = BufReader::new(child.stdout.take().unwrap());
-            let delay_ms = if next_random(&mut seed) % 8 == 0 {
-                next_random(&mut seed) % 50
+            let envs = [(CHILD_DIR_ENV, dir.path().display().to_string())];
+            // Stdout is kept open until the kill, so the child never writes
+            // to a closed pipe.
+            let (mut child, mut output) = spawn_self("crash_resume_child", &envs);
+            let delay_ms = if rng.next() % 8 == 0 {
+                rng.next() % 50
             } else {
-                let mut line = String::new();
-                while output.read_line(&mut line).unwrap_or(0) > 0 && !line.contains(READY_LINE) {
-                    line.clear();
-                }
-                next_random(&mut seed) % work_ms
+                wait_for_line(&mut output, READY_LINE);
+                rng.next() % work_ms
             };
             std::thread::sleep(Duration::from_millis(delay_ms));
-            if child.try_wait().unwrap().is_none() {
-                killed_mid_run += 1;
-            }
-            // SIGKILL on Unix: no destructor, no flush, no graceful anything.
-            let _ = child.kill();
-            child.wait().unwrap();
+            killed_mid_run += usize::from(kill(&mut child));
             drop(output);
         }
         runtime.block_on(async {

@@ -12,8 +12,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "crash_support/mod.rs"]
+mod crash_support;
+
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,6 +25,8 @@ use shoal_engine::task::HandlerRegistry;
 use shoal_engine::{Engine, ExecutionId, ExecutionStatus, HistoryEventType};
 use shoal_readers::{Store, StoreRegistry};
 use shoal_storage::{EventLog, SledLog, SledLogOptions};
+
+use crash_support::{kill, spawn_self, Rng};
 
 const CHILD_DIR_ENV: &str = "SHOAL_MAPRUN_CRASH_DIR";
 const CHILD_TYPE_ENV: &str = "SHOAL_MAPRUN_CRASH_TYPE";
@@ -201,13 +205,6 @@ fn check(engine: &Engine, id: ExecutionId, cycle: usize, express: bool) {
     }
 }
 
-fn next_random(state: &mut u64) -> u64 {
-    *state = state
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    *state >> 33
-}
-
 #[test]
 fn maprun_crash_every_item_exactly_once() {
     if std::env::var(CHILD_DIR_ENV).is_ok() {
@@ -230,12 +227,8 @@ fn maprun_crash_every_item_exactly_once() {
     });
     let full_ms = reference.elapsed().as_millis() as u64;
     eprintln!("maprun_crash: an uninterrupted run (with checks) takes {full_ms} ms");
-    let mut seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
-    eprintln!("maprun_crash: {cycles} cycles, seed {seed}");
-    let exe = std::env::current_exe().unwrap();
+    let mut rng = Rng::from_env("SHOAL_CRASH_SEED");
+    eprintln!("maprun_crash: {cycles} cycles, SHOAL_CRASH_SEED={}", rng.0);
     let mut killed_mid_run = 0;
     for cycle in 0..cycles {
         let execution_type = if cycle % 2 == 0 {
@@ -246,28 +239,17 @@ fn maprun_crash_every_item_exactly_once() {
         let dir = tempfile::tempdir().unwrap();
         prepare(dir.path());
         drop(SledLog::open(dir.path().join("log"), SledLogOptions::new()).unwrap());
-        let kills = 1 + next_random(&mut seed) % 2;
+        let kills = 1 + rng.next() % 2;
         for _ in 0..kills {
-            let mut child = Command::new(&exe)
-                .args([
-                    "maprun_crash_child",
-                    "--exact",
-                    "--nocapture",
-                    "--test-threads=1",
-                ])
-                .env(CHILD_DIR_ENV, dir.path())
-                .env(CHILD_TYPE_ENV, execution_type)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            let delay_ms = 20 + next_random(&mut seed) % full_ms.clamp(100, 3_000);
+            let envs = [
+                (CHILD_DIR_ENV, dir.path().display().to_string()),
+                (CHILD_TYPE_ENV, execution_type.to_owned()),
+            ];
+            let (mut child, output) = spawn_self("maprun_crash_child", &envs);
+            let delay_ms = 20 + rng.next() % full_ms.clamp(100, 3_000);
             std::thread::sleep(Duration::from_millis(delay_ms));
-            if child.try_wait().unwrap().is_none() {
-                killed_mid_run += 1;
-            }
-            let _ = child.kill();
-            child.wait().unwrap();
+            killed_mid_run += usize::from(kill(&mut child));
+            drop(output);
         }
         runtime.block_on(async {
             let engine = open_engine(dir.path()).await;
