@@ -397,3 +397,66 @@ async fn stop_as_if_then_crashed(log: &MemoryLog, id: ExecutionId, definition: &
     );
     log.commit(batch).await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn result_writer_records_carry_the_redrive_status_and_count() {
+    let store = Store::memory("out");
+    let mut stores = StoreRegistry::new();
+    stores.insert("out", store.clone());
+    let failing = [5, 12, 18, 30];
+    let (handlers, items) = Items::new(&failing);
+    let log = MemoryLog::new();
+    let engine = engine_with(&log, handlers, MapRunOptions::new().with_stores(stores)).await;
+    let mut definition = definition(false);
+    definition["States"]["M"]["ResultWriter"] = json!({
+        "Resource": "arn:aws:states:::s3:putObject",
+        "Parameters": {"Bucket": "out", "Prefix": "results"}
+    });
+    let id = run(&engine, &definition, forty(&failing)).await;
+    assert_eq!(
+        engine.describe_execution(id).unwrap().status,
+        ExecutionStatus::Failed
+    );
+    let arn = engine.list_map_runs(id).unwrap().pop().unwrap();
+    let run_id = arn.rsplit(':').next().unwrap();
+    let manifest_key = format!("results/{run_id}/manifest.json");
+    let records = |kind: &'static str| {
+        let store = store.clone();
+        let manifest_key = manifest_key.clone();
+        async move {
+            let manifest: Value =
+                serde_json::from_slice(&store.get_small(&manifest_key, 1 << 20).await.unwrap())
+                    .unwrap();
+            let mut out = Vec::new();
+            for file in manifest["ResultFiles"][kind].as_array().unwrap() {
+                let key = file["Key"].as_str().unwrap();
+                let text = store.get_small(key, 1 << 22).await.unwrap();
+                let file: Value = serde_json::from_slice(&text).unwrap();
+                out.extend(file.as_array().unwrap().iter().cloned());
+            }
+            out
+        }
+    };
+    let failed = records("FAILED").await;
+    assert!(!failed.is_empty());
+    for record in &failed {
+        assert_eq!(record["RedriveStatus"], "REDRIVABLE_BY_MAP_RUN", "{record}");
+        assert_eq!(record["RedriveCount"], 0, "{record}");
+    }
+
+    items.healed.store(true, Ordering::SeqCst);
+    engine.redrive_execution(id).await.unwrap();
+    let done = engine.wait_for_completion(id).await.unwrap();
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    let succeeded = records("SUCCEEDED").await;
+    assert_eq!(succeeded.len(), 40);
+    let redriven = succeeded
+        .iter()
+        .filter(|record| record["RedriveCount"] == 1)
+        .count();
+    assert!(redriven >= 3, "the failed children were redriven once");
+    assert!(succeeded
+        .iter()
+        .all(|record| record["RedriveStatus"] == "NOT_REDRIVABLE"));
+    engine.shutdown().await;
+}

@@ -274,7 +274,7 @@ async fn outcome_of(
     row: &MapRunRow,
 ) -> Result<Result<String, StatesError>, EngineError> {
     if row.status == MapRunStatus::Succeeded {
-        return output_of(shared, spec, row).await;
+        return output_of(shared, spec, row, false).await;
     }
     Ok(Err(StatesError::new(
         row.error.clone().unwrap_or_default(),
@@ -284,14 +284,17 @@ async fn outcome_of(
 
 /// The Map output: the ResultWriter reference after exporting every
 /// child's result, or the results array in child order.
+/// `run_failed`: the run is ending FAILED, so its failed children's
+/// result records say `REDRIVABLE_BY_MAP_RUN`.
 async fn output_of(
     shared: &Shared,
     spec: &MapRunSpec,
     row: &MapRunRow,
+    run_failed: bool,
 ) -> Result<Result<String, StatesError>, EngineError> {
     if let Some(writer) = spec.result_writer.as_ref().filter(|w| exports(Some(w))) {
         let stores = &shared.maprun.options.stores;
-        let exported = export(shared.log.as_ref(), stores, row, writer).await?;
+        let exported = export(shared.log.as_ref(), stores, row, writer, run_failed).await?;
         return Ok(exported.map(|output| output.to_string()));
     }
     assemble(shared.log.as_ref(), row, shared.options.payload_limit_bytes)
@@ -610,11 +613,11 @@ impl Run {
                 // A failed run still exports what its children did.
                 if exports(self.spec.result_writer.as_ref()) {
                     self.window.settle(&mut self.row);
-                    let _ = output_of(&self.shared, &self.spec, &self.row).await?;
+                    let _ = output_of(&self.shared, &self.spec, &self.row, true).await?;
                 }
                 Err(error.clone())
             }
-            None => output_of(&self.shared, &self.spec, &self.row).await?,
+            None => output_of(&self.shared, &self.spec, &self.row, false).await?,
         };
         let status = match (&self.failure, &outcome) {
             (Some((status, _)), _) => *status,

@@ -30,6 +30,7 @@ pub(crate) async fn export(
     stores: &shoal_readers::StoreRegistry,
     row: &MapRunRow,
     result_writer: &Value,
+    run_failed: bool,
 ) -> Result<Result<Value, StatesError>, EngineError> {
     let failed = |cause: String| StatesError::new(shoal_readers::RESULT_WRITER_FAILED, cause);
     let parameters = result_writer
@@ -67,7 +68,7 @@ pub(crate) async fn export(
         WriterOptions::new(),
     );
     for index in 0..row.next_child {
-        let record = child_record(log, row, index)?;
+        let record = child_record(log, row, index, run_failed)?;
         if let Err(e) = writer.push(&record).await {
             let (_, cause) = e.step_functions_error();
             return Ok(Err(failed(cause)));
@@ -90,6 +91,7 @@ fn child_record(
     log: &dyn EventLog,
     row: &MapRunRow,
     index: u64,
+    run_failed: bool,
 ) -> Result<ResultRecord, EngineError> {
     let id = child_id(row.run, index);
     let stream = StreamId(id.0);
@@ -115,7 +117,14 @@ fn child_record(
         Input::Start { input_json, .. } => serde_json::from_str(input_json).unwrap_or(Value::Null),
         _ => return Err(corrupt("the first record is not Start".into())),
     };
-    let (outcome, stop_date) = match child_outcome(log, id)? {
+    let outcome_now = child_outcome(log, id)?;
+    let redrive_status = match &outcome_now {
+        Some((status, _)) if run_failed && *status != super::window::SUCCEEDED => {
+            "REDRIVABLE_BY_MAP_RUN"
+        }
+        _ => "NOT_REDRIVABLE",
+    };
+    let (outcome, stop_date) = match outcome_now {
         Some((status, result)) => {
             let stop = last_timestamp(log, stream)?;
             let outcome = match result {
@@ -137,8 +146,14 @@ fn child_record(
         input,
         name: id.to_string(),
         outcome,
-        redrive_count: 0,
-        redrive_status: "NOT_REDRIVABLE".into(),
+        // Only a redriven run has redriven children (whose whole stream
+        // is then read to count them).
+        redrive_count: if row.redrive_count > 0 {
+            super::results::redrives_of(log, id)?.0
+        } else {
+            0
+        },
+        redrive_status: redrive_status.into(),
         start_date: iso(start.input.timestamp_ms),
         state_machine_arn: format!("shoal:stateMachine:{}", row.child_state_machine),
         stop_date,

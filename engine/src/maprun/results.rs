@@ -182,7 +182,10 @@ pub(crate) fn child_row(
 /// How many times child `id` was redriven and when last: its
 /// `ExecutionRedriven` events (a child's history is short; children have
 /// no index row to keep the count in).
-fn redrives_of(log: &dyn EventLog, id: ExecutionId) -> Result<(u32, Option<i64>), EngineError> {
+pub(crate) fn redrives_of(
+    log: &dyn EventLog,
+    id: ExecutionId,
+) -> Result<(u32, Option<i64>), EngineError> {
     let records = store::read_transitions(log, id)
         .map_err(|e| EngineError::store("reading a map run child", e))?;
     let mut count = 0;
