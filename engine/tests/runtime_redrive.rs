@@ -222,3 +222,96 @@ async fn a_redrive_is_durable_before_anything_runs_and_resumes_after_a_restart()
     assert_eq!(redrives, 1, "{:?}", kinds(&events));
     drop(flaky);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_parallel_and_an_inline_map_rerun_only_their_failed_branches_and_iterations() {
+    let calls: Arc<Mutex<Vec<String>>> = Arc::default();
+    let healed = Arc::new(AtomicBool::new(false));
+    let mut handlers = HandlerRegistry::new();
+    let (seen, ok) = (Arc::clone(&calls), Arc::clone(&healed));
+    handlers.register_async("step", move |input: Value, _| {
+        let name = input["name"].as_str().unwrap_or("?").to_string();
+        seen.lock().push(name.clone());
+        let fails = input["bad"] == json!(true) && !ok.load(Ordering::SeqCst);
+        // The bad ones answer late, so their siblings succeed first.
+        let late = input["bad"] == json!(true);
+        async move {
+            if late {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            if fails {
+                Err(TaskError::new("Broken", name))
+            } else {
+                Ok(json!(name))
+            }
+        }
+    });
+    let (engine, _log, _clock) = engine(handlers).await;
+    let branch = |name: &str, bad: bool| {
+        json!({"StartAt": "S", "States": {"S": {"Type": "Task", "Resource": "step",
+            "Parameters": {"name": name, "bad": bad}, "End": true}}})
+    };
+    let definition = json!({
+        "StartAt": "Both",
+        "States": {
+            "Both": {"Type": "Parallel", "ResultPath": "$.both", "Next": "Each",
+                     "Branches": [branch("a", false), branch("b", true), branch("c", false)]},
+            "Each": {"Type": "Map", "ItemsPath": "$.items", "ResultPath": "$.each", "End": true,
+                     "ItemSelector": {"name.$": "$$.Map.Item.Value.n", "bad.$": "$$.Map.Item.Value.bad"},
+                     "ItemProcessor": {"StartAt": "S", "States": {"S": {"Type": "Task", "Resource": "step", "End": true}}}}
+        }
+    });
+    let items =
+        json!([{"n": "i0", "bad": false}, {"n": "i1", "bad": true}, {"n": "i2", "bad": false}]);
+    let id = run(&engine, &definition, json!({"items": items})).await;
+    assert_eq!(
+        engine.describe_execution(id).unwrap().status,
+        ExecutionStatus::Failed
+    );
+    let first: Vec<String> = calls.lock().drain(..).collect();
+    assert!(first.contains(&"b".to_string()), "{first:?}");
+
+    // Redrive 1: the Parallel runs only branch b (a and c keep their
+    // results); the Map then fails at item i1 (still broken).
+    healed.store(true, Ordering::SeqCst);
+    engine.redrive_execution(id).await.unwrap();
+    let done = engine.wait_for_completion(id).await.unwrap();
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    let output = done.output.unwrap();
+    assert_eq!(output["both"], json!(["a", "b", "c"]));
+    assert_eq!(output["each"], json!(["i0", "i1", "i2"]));
+    let mut second: Vec<String> = calls.lock().drain(..).collect();
+    second.sort();
+    assert_eq!(
+        second,
+        ["b", "i0", "i1", "i2"],
+        "a and c kept (first run: {first:?})"
+    );
+    assert_ids_well_formed(&history(&engine, id));
+
+    // The inline Map alone: items i0 and i2 succeed, i1 fails; after the
+    // redrive only i1 runs.
+    healed.store(false, Ordering::SeqCst);
+    let map_only =
+        json!({"StartAt": "Each", "States": {"Each": definition["States"]["Each"].clone()}});
+    engine
+        .register_state_machine("map", &map_only.to_string())
+        .await
+        .unwrap();
+    let map_id = engine
+        .start_execution("map", None, json!({"items": items}))
+        .await
+        .unwrap();
+    engine.wait_for_completion(map_id).await.unwrap();
+    let before: Vec<String> = calls.lock().drain(..).collect();
+    healed.store(true, Ordering::SeqCst);
+    engine.redrive_execution(map_id).await.unwrap();
+    let done = engine.wait_for_completion(map_id).await.unwrap();
+    assert_eq!(done.output.unwrap()["each"], json!(["i0", "i1", "i2"]));
+    let after: Vec<String> = calls.lock().drain(..).collect();
+    assert_eq!(
+        after,
+        ["i1"],
+        "only the failed iteration ran (before: {before:?})"
+    );
+}

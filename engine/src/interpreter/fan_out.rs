@@ -46,16 +46,24 @@ pub(crate) fn start(
         .current
         .as_mut()
         .ok_or_else(|| inconsistent(ctx, path, "current state"))?;
+    current.failed_results = None;
+    // After a redrive, the children that succeeded keep their results and
+    // are not run again (only if the children are the same in number).
+    let results = match current.redrive_results.take() {
+        Some(kept) if kept.len() == count => kept,
+        _ => vec![None; count],
+    };
+    let done = results.iter().filter(|r| r.is_some()).count();
     current.phase = Phase::FanOut(FanOut {
         running: BTreeMap::new(),
-        results: vec![None; count],
+        results,
         inputs,
         next_index: 0,
         max_concurrency,
         started_event,
         is_map,
     });
-    if count == 0 {
+    if count == done {
         return all_done(ctx, root, path);
     }
     while start_next(ctx, root, path)? {}
@@ -72,6 +80,7 @@ fn start_next(ctx: &mut Ctx<'_>, root: &mut Scope, path: &[u32]) -> Result<bool,
     let Some(Phase::FanOut(fan_out)) = scope.current.as_mut().map(|c| &mut c.phase) else {
         return Err(inconsistent(ctx, path, "Parallel or Map state"));
     };
+    skip_kept(fan_out);
     let index = fan_out.next_index;
     let limit = fan_out.max_concurrency as usize;
     if index as usize >= fan_out.inputs.len() || (limit > 0 && fan_out.running.len() >= limit) {
@@ -100,6 +109,18 @@ fn start_next(ctx: &mut Ctx<'_>, root: &mut Scope, path: &[u32]) -> Result<bool,
         .to_string();
     super::flow::enter(ctx, root, &child_path, start_at, input)?;
     Ok(true)
+}
+
+/// Moves `next_index` past children that already have a result: those
+/// that succeeded before a redrive are kept, not run again.
+fn skip_kept(fan_out: &mut FanOut) {
+    while fan_out
+        .results
+        .get(fan_out.next_index as usize)
+        .is_some_and(Option::is_some)
+    {
+        fan_out.next_index += 1;
+    }
 }
 
 /// Child `index` of the state at `parent` ended with `outcome`.
@@ -141,6 +162,7 @@ pub(crate) fn child_done(
                 };
                 ctx.emit(&mut child, T::MapIterationSucceeded, details);
             }
+            skip_kept(fan_out);
             let finished =
                 fan_out.running.is_empty() && fan_out.next_index as usize >= fan_out.inputs.len();
             if finished {
@@ -159,6 +181,7 @@ pub(crate) fn child_done(
             for sibling in siblings.values() {
                 abort_tree(ctx, sibling);
             }
+            let kept = std::mem::take(&mut fan_out.results);
             let kind = if is_map {
                 T::MapStateFailed
             } else {
@@ -167,6 +190,7 @@ pub(crate) fn child_done(
             ctx.emit(scope, kind, error_details(Some(&name), &error));
             if let Some(current) = scope.current.as_mut() {
                 current.phase = Phase::Entered;
+                current.failed_results = Some(kept);
             }
             fail_state(ctx, root, parent, state, error)
         }

@@ -52,6 +52,8 @@ pub(crate) fn enter(
         attempt: 0,
         phase: Phase::Entered,
         map_run: None,
+        failed_results: None,
+        redrive_results: None,
     });
     let began = match state {
         State::Task(def) => task::begin(ctx, scope, def).is_ok(),

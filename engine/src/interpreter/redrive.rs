@@ -6,7 +6,9 @@
 //! state machine's `TimeoutSeconds` armed again from now, then either
 //!
 //! - the state is entered again with the same input (a fresh entry: new
-//!   `…StateEntered`, retries from zero), or
+//!   `…StateEntered`, retries from zero; a Parallel or inline Map then
+//!   runs only the branches or iterations that did not succeed, each from
+//!   its start, and keeps the others' results), or
 //! - for a DISTRIBUTED Map whose map run was started, the same map run is
 //!   redriven: `MapRunRedriven{mapRunArn, redriveCount}` and a
 //!   `StartMapRun` with the spec's `redrive_count` one higher, which tells
@@ -89,10 +91,19 @@ pub(crate) fn redrive(
                 attempt: 0,
                 phase: Phase::MapRun(Arc::clone(&spec)),
                 map_run: Some(Arc::clone(&spec)),
+                failed_results: None,
+                redrive_results: None,
             });
             ctx.effects.push(Effect::StartMapRun(spec));
         }
-        None => flow::enter(&mut ctx, root, &[], point.name, point.input)?,
+        None => {
+            flow::enter(&mut ctx, root, &[], point.name, point.input)?;
+            // A Parallel or inline Map runs only the children that did
+            // not succeed.
+            if let Some(current) = root.current.as_mut() {
+                current.redrive_results = point.fan_out_results;
+            }
+        }
     }
     let output = StepOutput {
         events: std::mem::take(&mut ctx.events),

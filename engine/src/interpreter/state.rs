@@ -77,6 +77,8 @@ pub(crate) struct RedrivePoint {
     pub entered_ms: i64,
     pub retriers: usize,
     pub map_run: Option<Arc<super::map_distributed::MapRunSpec>>,
+    /// A failed Parallel or inline Map's results (see `Current`).
+    pub fan_out_results: Option<Vec<Option<Value>>>,
 }
 
 impl RedrivePoint {
@@ -89,6 +91,7 @@ impl RedrivePoint {
             entered_ms: current.entered_ms,
             retriers: current.retries.len(),
             map_run: current.map_run,
+            fan_out_results: current.failed_results,
         }
     }
 }
@@ -140,6 +143,12 @@ pub(crate) struct Current {
     /// The map run this DISTRIBUTED Map state started (kept after its
     /// outcome, so a redrive can redrive the same run).
     pub map_run: Option<Arc<super::map_distributed::MapRunSpec>>,
+    /// A Parallel or inline Map that failed: its children's results (the
+    /// succeeded ones), kept for a redrive.
+    pub failed_results: Option<Vec<Option<Value>>>,
+    /// Set by a redrive: the results of the children that succeeded
+    /// before, which the next start of the fan-out does not run again.
+    pub redrive_results: Option<Vec<Option<Value>>>,
 }
 
 #[derive(Debug, Clone)]
