@@ -43,7 +43,8 @@ use crate::types::{Keyspace, Record, Seq, StreamId};
 ///    write, a panicking committer), the log is poisoned: that batch and every
 ///    later one resolves [`LogError::Poisoned`]. Retrying an `fsync` is wrong,
 ///    so the only way forward is to drop the log and open it again, which
-///    recovers the last durable state.
+///    recovers the last durable state. [`crate::fault::FaultyLog`] injects
+///    such failures around any backend, for testing callers.
 /// 6. **Corruption is an error.** A record or row that fails its checksum or
 ///    cannot be decoded is reported as [`LogError::Corrupt`] naming the key;
 ///    it is never skipped and never a panic.
