@@ -2,6 +2,9 @@
 //! process: bytes flipped at random offsets of every file (`db`, `conf`,
 //! `blobs/*`, `snap.*`, the `shoal-log` marker), every file truncated at a
 //! random offset, and each of `db`, `conf`, `blobs/`, `shoal-log` missing.
+//! The reference log has been reopened once (so sled wrote a snapshot and
+//! grew its log file to a 512 KiB segment); offsets fall in the written
+//! part of each file.
 //!
 //! For every case the child opens the damaged copy and reads every record
 //! and row. Allowed outcomes: the open or a read fails with a typed
@@ -210,7 +213,8 @@ impl Rng {
     }
 }
 
-/// Non-empty files under `dir`, relative, sorted.
+/// Files under `dir` with their written length (up to the last non-zero
+/// byte), relative, sorted; files of zeros are left out.
 fn files(dir: &Path, under: &Path) -> Vec<(String, u64)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -219,7 +223,14 @@ fn files(dir: &Path, under: &Path) -> Vec<(String, u64)> {
             out.extend(files(&path, under));
             continue;
         }
-        let len = std::fs::metadata(&path).unwrap().len();
+        // sled preallocates its log file in 512 KiB segments: damage is
+        // aimed at the written part (up to the last non-zero byte), where
+        // it can hit data, not at the zero tail.
+        let bytes = std::fs::read(&path).unwrap();
+        let len = bytes
+            .iter()
+            .rposition(|b| *b != 0)
+            .map_or(0, |at| at as u64 + 1);
         if len > 0 {
             let relative = path.strip_prefix(under).unwrap();
             out.push((relative.to_string_lossy().into_owned(), len));
