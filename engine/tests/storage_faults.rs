@@ -221,7 +221,19 @@ async fn fail_one_commit(kind: FaultKind, fail_at: u64, expected: &Outcomes, com
     let calls = Calls::default();
     let engine = engine_on(log.clone(), &calls).await;
     let outcomes = run_workload(&engine).await;
-    let fault = log.injected().expect("the fault fired mid-run");
+    let Some(fault) = log.injected() else {
+        // Commit counts vary from run to run (how transitions group): a
+        // late fault point may lie beyond this run's last commit. Then it
+        // was a fault-free run and must look like one.
+        assert!(fail_at > commits / 2, "an early fault point always fires");
+        for (name, outcome) in &outcomes {
+            let done = outcome.as_ref().unwrap();
+            assert_eq!(done, expected[name].as_ref().unwrap(), "{name}");
+        }
+        println!("{kind} failure at commit {fail_at}: beyond this run's commits, none injected");
+        engine.shutdown().await;
+        return;
+    };
     assert_eq!((fault.commit, fault.kind), (fail_at, kind));
     let mut failed = 0;
     for (name, outcome) in &outcomes {
