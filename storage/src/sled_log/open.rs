@@ -68,6 +68,12 @@ pub(super) fn open(dir: &Path, options: SledLogOptions) -> Result<SledLog, LogEr
                 sled::Error::Unsupported(_) => sled_error(e, "opening the sled database", || {
                     format!("{} (sled's config file)", dir.join("conf").display())
                 }),
+                // sled does not say which of its files failed a check.
+                e @ sled::Error::Corruption { .. } => {
+                    sled_error(e, "opening the sled database", || {
+                        format!("{} (sled's files: db, conf, snap.*, blobs/)", dir.display())
+                    })
+                }
                 e => sled_error(e, "opening the sled database", location),
             })
     })?;
