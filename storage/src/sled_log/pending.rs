@@ -23,9 +23,14 @@ struct BlockInfo {
 }
 
 /// Records of journal blocks that still exist in sled, by stream and block.
+///
+/// A stream's records are a `Vec` in sequence order (they arrive in order
+/// and leave from the front), not a `BTreeMap`: most streams of a map run
+/// hold one or two records here, and a B-tree leaf costs ~700 bytes for
+/// one entry where a `Vec` of exact capacity costs ~60.
 #[derive(Debug, Default)]
 pub(crate) struct PendingIndex {
-    streams: HashMap<StreamId, BTreeMap<Seq, PendingRecord>>,
+    streams: HashMap<StreamId, Vec<PendingRecord>>,
     blocks: BTreeMap<u64, BlockInfo>,
     bytes: usize,
     records: usize,
@@ -50,13 +55,17 @@ impl PendingIndex {
         self.records += records.len();
         for record in records {
             info.streams.push(record.stream);
-            let stream = self.streams.entry(record.stream).or_default();
-            let seq = record.seq;
+            let stream = self
+                .streams
+                .entry(record.stream)
+                .or_insert_with(|| Vec::with_capacity(1));
             debug_assert!(
-                stream.keys().next_back().is_none_or(|last| *last < seq),
+                stream
+                    .last()
+                    .is_none_or(|last| last.record.seq < record.seq),
                 "journal records arrive in order"
             );
-            stream.insert(seq, PendingRecord { record, block });
+            stream.push(PendingRecord { record, block });
         }
         self.bytes += bytes;
         self.blocks.insert(block, info);
@@ -67,16 +76,20 @@ impl PendingIndex {
         let Some(records) = self.streams.get(&stream) else {
             return Vec::new();
         };
-        records
-            .range(from..)
+        let start = records.partition_point(|pending| pending.record.seq < from);
+        records[start..]
+            .iter()
             .take(limit)
-            .map(|(_, pending)| pending.record.clone())
+            .map(|pending| pending.record.clone())
             .collect()
     }
 
     /// The highest sequence number of `stream` in the journal.
     pub(crate) fn last_seq(&self, stream: StreamId) -> Option<Seq> {
-        self.streams.get(&stream)?.keys().next_back().copied()
+        self.streams
+            .get(&stream)?
+            .last()
+            .map(|pending| pending.record.seq)
     }
 
     /// Encoded bytes of the journal blocks indexed.
@@ -116,7 +129,7 @@ impl PendingIndex {
             return Vec::new();
         };
         records
-            .values()
+            .iter()
             .take_while(|pending| pending.block <= last_block)
             .map(|pending| pending.record.clone())
             .collect()
@@ -129,15 +142,15 @@ impl PendingIndex {
             let Some(records) = self.streams.get_mut(stream) else {
                 continue;
             };
-            while let Some(entry) = records.first_entry() {
-                if entry.get().block > last_block {
-                    break;
-                }
-                entry.remove();
-                self.records -= 1;
-            }
+            // Blocks grow with the sequence numbers, so the compacted
+            // records are a prefix.
+            let compacted = records.partition_point(|pending| pending.block <= last_block);
+            self.records -= compacted;
+            records.drain(..compacted);
             if records.is_empty() {
                 self.streams.remove(stream);
+            } else if records.capacity() > 2 * records.len() {
+                records.shrink_to_fit();
             }
         }
     }
