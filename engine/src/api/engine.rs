@@ -208,10 +208,13 @@ impl Engine {
     ) -> Result<ExecutionDescription, EngineError> {
         let running = self.inner.shared.running.lock().get(&id).cloned();
         if let Some(running) = running {
-            let mut done = running.done;
-            if done.wait_for(Option::is_some).await.is_err() {
+            // Closed once the driver exited: ended durably, or stopped.
+            running.sender.closed().await;
+            let described = self.describe_execution(id)?;
+            if described.status == crate::api::ExecutionStatus::Running {
                 return Err(self.stopped_error());
             }
+            return Ok(described);
         }
         self.describe_execution(id)
     }
@@ -290,10 +293,7 @@ impl Engine {
             });
         };
         let (ack, answer) = oneshot::channel();
-        let command = Command {
-            input,
-            ack: Some(ack),
-        };
+        let command = Command::with_ack(input, ack);
         let not_running = || EngineError::ExecutionNotRunning {
             execution: id.to_string(),
         };

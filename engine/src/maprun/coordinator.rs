@@ -323,7 +323,7 @@ async fn report(
         error,
         cause,
     };
-    let _ = parent.send(Command { input, ack: None }).await;
+    let _ = parent.send(Command::new(input)).await;
 }
 
 impl Run {
@@ -431,7 +431,7 @@ impl Run {
                     cause: "the map run ended".into(),
                 };
                 tokio::spawn(async move {
-                    let _ = running.sender.send(Command { input, ack: None }).await;
+                    let _ = running.sender.send(Command::new(input)).await;
                 });
             }
         }

@@ -2,6 +2,7 @@
 //! commits each transition's record, and only then performs its effects.
 
 use std::collections::{HashMap, VecDeque};
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use shoal_storage::{Seq, StreamId, WriteBatch};
@@ -32,7 +33,6 @@ pub(crate) struct Driver {
     pub state: ExecutionState,
     pub receiver: mpsc::Receiver<Command>,
     pub sender: mpsc::Sender<Command>,
-    pub done: watch::Sender<Option<Completion>>,
     internal: VecDeque<Input>,
     timers: HashMap<TimerId, AbortHandle>,
     tasks: HashMap<String, CancellationToken>,
@@ -55,14 +55,12 @@ impl Driver {
         state: ExecutionState,
         receiver: mpsc::Receiver<Command>,
         sender: mpsc::Sender<Command>,
-        done: watch::Sender<Option<Completion>>,
     ) -> Driver {
         Driver {
             shared,
             state,
             receiver,
             sender,
-            done,
             internal: VecDeque::new(),
             timers: HashMap::new(),
             tasks: HashMap::new(),
@@ -83,7 +81,7 @@ impl Driver {
                 break;
             }
             let first = match self.internal.pop_front() {
-                Some(input) => Command { input, ack: None },
+                Some(input) => Command::new(input),
                 None => tokio::select! {
                     biased;
                     _ = stopping.changed() => break,
@@ -93,68 +91,13 @@ impl Driver {
                     },
                 },
             };
-            let mut batch = WriteBatch::new();
-            let mut pending = Pending::default();
-            self.apply(first, &mut batch, &mut pending);
-            let mut applied = 1;
-            while applied < TRANSITIONS_PER_BATCH_MAX
-                && pending.record_bytes < BATCH_RECORD_BYTES_MAX
-                && pending.completion.is_none()
+            // Boxed: this future lives as long as the execution (10,000
+            // of them asleep in a map run), and the batch and its commit
+            // are needed only while one is being written.
+            if let ControlFlow::Break(completed) =
+                Box::pin(self.write_batch(first, &stopping)).await
             {
-                let next = match self.internal.pop_front() {
-                    Some(input) => Command { input, ack: None },
-                    None => match self.receiver.try_recv() {
-                        Ok(command) => command,
-                        Err(_) => break,
-                    },
-                };
-                self.apply(next, &mut batch, &mut pending);
-                applied += 1;
-            }
-            if !batch.is_empty() {
-                if let Err(error) = self.shared.log.commit(batch).await {
-                    let operation = "committing a transition";
-                    let failed = self.shared.commit_failed(operation, error.clone());
-                    // Any failed commit stops the engine (a poisoned log
-                    // already did, and its cause wins); nothing of the batch
-                    // is reported done.
-                    self.shared
-                        .stop(format!("{failed} (execution {})", self.state.name()));
-                    for ack in pending.acks {
-                        let _ = ack.send(Err(EngineError::log(operation, error.clone())));
-                    }
-                    break;
-                }
-            }
-            self.shared
-                .counters
-                .transitions
-                .fetch_add(pending.transitions, std::sync::atomic::Ordering::Relaxed);
-            for ack in pending.acks {
-                let _ = ack.send(Ok(()));
-            }
-            // Once the engine stops (a failed commit elsewhere, or shutdown)
-            // nothing new is dispatched: these effects are durable, and the
-            // next engine on the log performs them at recovery.
-            if !*stopping.borrow() {
-                for effect in pending.effects {
-                    self.perform(effect);
-                }
-            }
-            if let Some(completion) = pending.completion {
-                trace::ended(self.state.id(), &completion);
-                // Counted before waiters are woken, so a caller of
-                // `wait_for_completion` sees it in the metrics.
-                self.shared
-                    .counters
-                    .driver_ended(Some(status_of(&completion)));
-                ended = true;
-                self.shared.running.lock().remove(&self.state.id());
-                let now_ms = self.shared.clock.now_ms();
-                self.shared
-                    .maprun
-                    .child_done(&self.state, &completion, now_ms);
-                self.done.send_replace(Some(completion));
+                ended = completed;
                 break;
             }
         }
@@ -162,7 +105,89 @@ impl Driver {
         if !ended {
             self.shared.counters.driver_ended(None);
         }
+        // Dropping the receiver (when this returns) tells
+        // `wait_for_completion` the execution is done or the engine stopped.
         self.shared.driver_ended();
+    }
+
+    /// Steps `first` and the inputs queued behind it into one batch,
+    /// commits it, then answers callers and performs the effects.
+    /// `Break(true)` when the execution ended, `Break(false)` when the log
+    /// failed.
+    async fn write_batch(
+        &mut self,
+        first: Command,
+        stopping: &watch::Receiver<bool>,
+    ) -> ControlFlow<bool> {
+        let mut batch = WriteBatch::new();
+        let mut pending = Pending::default();
+        self.apply(first, &mut batch, &mut pending);
+        let mut applied = 1;
+        while applied < TRANSITIONS_PER_BATCH_MAX
+            && pending.record_bytes < BATCH_RECORD_BYTES_MAX
+            && pending.completion.is_none()
+        {
+            let next = match self.internal.pop_front() {
+                Some(input) => Command::new(input),
+                None => match self.receiver.try_recv() {
+                    Ok(command) => command,
+                    Err(_) => break,
+                },
+            };
+            self.apply(next, &mut batch, &mut pending);
+            applied += 1;
+        }
+        if !batch.is_empty() {
+            if let Err(error) = self.shared.log.commit(batch).await {
+                let operation = "committing a transition";
+                let failed = self.shared.commit_failed(operation, error.clone());
+                // Any failed commit stops the engine (a poisoned log
+                // already did, and its cause wins); nothing of the batch
+                // is reported done.
+                self.shared
+                    .stop(format!("{failed} (execution {})", self.state.name()));
+                for ack in pending.acks {
+                    let _ = ack.send(Err(EngineError::log(operation, error.clone())));
+                }
+                return ControlFlow::Break(false);
+            }
+        }
+        self.shared
+            .counters
+            .transitions
+            .fetch_add(pending.transitions, std::sync::atomic::Ordering::Relaxed);
+        for ack in pending.acks {
+            let _ = ack.send(Ok(()));
+        }
+        // Once the engine stops (a failed commit elsewhere, or shutdown)
+        // nothing new is dispatched: these effects are durable, and the
+        // next engine on the log performs them at recovery.
+        if !*stopping.borrow() {
+            for effect in pending.effects {
+                self.perform(effect);
+            }
+        }
+        if self.internal.is_empty() && self.internal.capacity() > 0 {
+            // A driver mostly sleeps between batches: do not keep a
+            // queue's worth of inputs allocated meanwhile.
+            self.internal = VecDeque::new();
+        }
+        if let Some(completion) = pending.completion {
+            trace::ended(self.state.id(), &completion);
+            // Counted before waiters are woken (when the driver's receiver
+            // is dropped), so a caller of `wait_for_completion` sees it in
+            // the metrics.
+            self.shared
+                .counters
+                .driver_ended(Some(status_of(&completion)));
+            self.shared.running.lock().remove(&self.state.id());
+            let now_ms = self.shared.clock.now_ms();
+            self.shared
+                .maprun
+                .child_done(&self.state, &completion, now_ms);
+            return ControlFlow::Break(true);
+        }
+        ControlFlow::Continue(())
     }
 
     /// Steps one input and adds its record (and any index rows) to `batch`.
@@ -170,7 +195,7 @@ impl Driver {
         let stamped = StampedInput {
             timestamp_ms: self.shared.clock.now_ms(),
             seed: rand::random::<u64>(),
-            input: command.input,
+            input: *command.input,
         };
         let (next, output) = match step(&self.state, &stamped) {
             Ok(stepped) => stepped,

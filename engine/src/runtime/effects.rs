@@ -9,10 +9,14 @@ use tokio::task::AbortHandle;
 use super::counters::{GaugeGuard, RuntimeCounters};
 use super::shared::{Command, Shared};
 use super::trace;
-use crate::interpreter::{ExecutionState, Input, TaskSpec, TimerId};
+use crate::interpreter::{ExecutionState, Input, ScopePath, TaskSpec, TimerId};
 use crate::task::{CancellationToken, TaskInvocation, TaskOutcome};
 
 /// Runs one task attempt and sends its outcome to the execution.
+///
+/// The spawned task lives as long as the attempt (10,000 per map run in
+/// flight), so it keeps only what the outcome input needs
+/// ([`OutcomeTarget`]); the input moves into the invocation.
 pub(crate) fn spawn_task(
     shared: &Arc<Shared>,
     state: &ExecutionState,
@@ -20,40 +24,57 @@ pub(crate) fn spawn_task(
     cancel: CancellationToken,
     sender: mpsc::Sender<Command>,
 ) {
-    let mut invocation = TaskInvocation::new(spec.resource.clone(), spec.input.clone())
+    let TaskSpec {
+        scope,
+        state: state_name,
+        attempt,
+        resource,
+        input,
+        idempotency_key,
+        task_token,
+        timeout,
+        heartbeat_timeout,
+    } = spec;
+    let span = tracing::debug_span!(
+        "task_attempt",
+        state = state_name.as_str(),
+        attempt = attempt,
+        resource = resource.as_str(),
+    );
+    let mut invocation = TaskInvocation::new(resource, input)
         .with_execution(state.id().to_string(), state.name())
-        .with_state_name(spec.state.clone())
-        .with_attempt(spec.attempt)
-        .with_idempotency_key(spec.idempotency_key.clone());
-    match &spec.task_token {
+        .with_state_name(state_name.clone())
+        .with_attempt(attempt)
+        .with_idempotency_key(idempotency_key);
+    match &task_token {
         // A token task's limits are durable timers of the execution; the
         // handler call itself is not bounded by them.
         Some(token) => invocation = invocation.with_task_token(token.clone()),
         None => {
-            if let Some(timeout) = spec.timeout {
+            if let Some(timeout) = timeout {
                 invocation = invocation.with_timeout(timeout);
             }
-            if let Some(heartbeat) = spec.heartbeat_timeout {
+            if let Some(heartbeat) = heartbeat_timeout {
                 invocation = invocation.with_heartbeat_timeout(heartbeat);
             }
         }
     }
+    let target = OutcomeTarget {
+        scope,
+        state: state_name,
+        attempt,
+        task_token,
+    };
     let attempt = shared.runner.invoke(invocation, cancel);
-    let span = tracing::debug_span!(
-        "task_attempt",
-        state = spec.state.as_str(),
-        attempt = spec.attempt,
-        resource = spec.resource.as_str(),
-    );
     RuntimeCounters::bump(&shared.counters.attempts_started);
     let running = GaugeGuard::hold(shared, |c| &c.attempts_running);
     trace::spawn_in(span, async move {
         let outcome = attempt.await;
         drop(running);
         trace_outcome(&outcome);
-        if let Some(input) = outcome_input(&spec, outcome) {
+        if let Some(input) = target.input(outcome) {
             // The execution may have ended meanwhile: then nobody listens.
-            let _ = sender.send(Command { input, ack: None }).await;
+            let _ = sender.send(Command::new(input)).await;
         }
     });
 }
@@ -73,42 +94,52 @@ fn trace_outcome(outcome: &TaskOutcome) {
     }
 }
 
-/// The input that reports `outcome`; `None` when there is nothing to
-/// record (a cancelled attempt, or a token task's handler returning: the
-/// token's callback completes that task).
-fn outcome_input(spec: &TaskSpec, outcome: TaskOutcome) -> Option<Input> {
-    if let Some(token) = &spec.task_token {
-        return match outcome {
-            TaskOutcome::Failed(error) => Some(Input::TokenFailed {
-                token: token.clone(),
-                error: error.error,
-                cause: error.cause,
+/// Which attempt an outcome reports on.
+struct OutcomeTarget {
+    scope: ScopePath,
+    state: String,
+    attempt: u32,
+    task_token: Option<String>,
+}
+
+impl OutcomeTarget {
+    /// The input that reports `outcome`; `None` when there is nothing to
+    /// record (a cancelled attempt, or a token task's handler returning:
+    /// the token's callback completes that task).
+    fn input(self, outcome: TaskOutcome) -> Option<Input> {
+        if let Some(token) = self.task_token {
+            return match outcome {
+                TaskOutcome::Failed(error) => Some(Input::TokenFailed {
+                    token,
+                    error: error.error,
+                    cause: error.cause,
+                }),
+                _ => None,
+            };
+        }
+        let timed_out = matches!(
+            outcome,
+            TaskOutcome::TimedOut | TaskOutcome::HeartbeatTimedOut
+        );
+        match outcome {
+            TaskOutcome::Succeeded(output) => Some(Input::TaskSucceeded {
+                scope: self.scope,
+                state: self.state,
+                attempt: self.attempt,
+                output_json: output.to_string(),
             }),
-            _ => None,
-        };
-    }
-    let timed_out = matches!(
-        outcome,
-        TaskOutcome::TimedOut | TaskOutcome::HeartbeatTimedOut
-    );
-    match outcome {
-        TaskOutcome::Succeeded(output) => Some(Input::TaskSucceeded {
-            scope: spec.scope.clone(),
-            state: spec.state.clone(),
-            attempt: spec.attempt,
-            output_json: output.to_string(),
-        }),
-        TaskOutcome::Cancelled => None,
-        other => {
-            let error = other.error()?;
-            Some(Input::TaskFailed {
-                scope: spec.scope.clone(),
-                state: spec.state.clone(),
-                attempt: spec.attempt,
-                error: error.error,
-                cause: error.cause,
-                timed_out,
-            })
+            TaskOutcome::Cancelled => None,
+            other => {
+                let error = other.error()?;
+                Some(Input::TaskFailed {
+                    scope: self.scope,
+                    state: self.state,
+                    attempt: self.attempt,
+                    error: error.error,
+                    cause: error.cause,
+                    timed_out,
+                })
+            }
         }
     }
 }
@@ -136,7 +167,7 @@ pub(crate) fn spawn_timer(
             tokio::time::sleep(clock.sleep_for(remaining_ms as u64)).await;
         }
         let input = Input::TimerFired { timer: id };
-        let _ = sender.send(Command { input, ack: None }).await;
+        let _ = sender.send(Command::new(input)).await;
     });
     handle.abort_handle()
 }

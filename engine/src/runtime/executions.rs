@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use shoal_storage::{Seq, StreamId, WriteBatch};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use super::definitions;
 use super::driver::Driver;
@@ -103,17 +103,15 @@ fn spawn_driver_in(
     span: tracing::Span,
 ) {
     let (sender, receiver) = mpsc::channel(EXECUTION_QUEUE_INPUTS);
-    let (done_sender, done) = watch::channel(None);
     shared.running.lock().insert(
         state.id(),
         RunningExecution {
             sender: sender.clone(),
-            done,
         },
     );
     shared.driver_started();
     shared.counters.driver_started();
-    let driver = Driver::new(Arc::clone(shared), state, receiver, sender, done_sender);
+    let driver = Driver::new(Arc::clone(shared), state, receiver, sender);
     trace::spawn_in(span, driver.run(initial));
 }
 
