@@ -249,3 +249,26 @@ async fn a_distributed_map_inside_a_parallel_branch_runs_its_own_processor() {
     assert_eq!(done.output, Some(json!([["a", "b", "c"], [0, 1, 2]])));
     engine.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn result_path_null_skips_the_results_and_keeps_the_input() {
+    let (handlers, _gauge) = handlers();
+    let log = MemoryLog::new();
+    let engine = engine_with(&log, handlers, MapRunOptions::new()).await;
+    let definition = map_definition(json!({"ResultPath": null}));
+    let input = json!([{"v": 1, "ms": 1}, {"v": 2, "ms": 1}]);
+    let id = run(&engine, &definition, input.clone()).await;
+    let done = engine.describe_execution(id).unwrap();
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    assert_eq!(done.output, Some(input));
+    let history = engine.get_execution_history(id, 0, usize::MAX).unwrap();
+    let succeeded = history
+        .iter()
+        .find(|e| e.kind.name() == "MapStateSucceeded")
+        .unwrap();
+    assert_eq!(succeeded.details.output.as_deref(), Some("null"));
+    let arn = engine.list_map_runs(id).unwrap().remove(0);
+    let run = engine.describe_map_run(&arn).unwrap();
+    assert_eq!(run.execution_counts.succeeded, 2);
+    engine.shutdown().await;
+}

@@ -85,6 +85,11 @@ pub struct MapRunSpec {
     /// How many times the parent redrove this map run: the coordinator
     /// redrives the run's row up to this count (0: never redriven).
     pub redrive_count: u32,
+    /// `"ResultPath": null` without a ResultSelector: the state's output
+    /// is its input whatever the results, so a run without ResultWriter
+    /// does not assemble them (it reports `null`), which keeps a run of a
+    /// million children from building a results array only to drop it.
+    pub results_discarded: bool,
 }
 
 /// `Input::Continue` on a DISTRIBUTED Map state.
@@ -237,6 +242,7 @@ fn prepare(
         tolerated_failure_percentage: limits.2,
         result_writer: raw.get("ResultWriter").cloned(),
         redrive_count: 0,
+        results_discarded: def.result_path.is_none() && def.result_selector.is_none(),
     }))
 }
 

@@ -297,6 +297,9 @@ async fn output_of(
         let exported = export(shared.log.as_ref(), stores, row, writer, run_failed).await?;
         return Ok(exported.map(|output| output.to_string()));
     }
+    if spec.results_discarded {
+        return Ok(Ok("null".to_string()));
+    }
     assemble(shared.log.as_ref(), row, shared.options.payload_limit_bytes)
 }
 

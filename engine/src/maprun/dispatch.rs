@@ -84,11 +84,14 @@ impl Run {
         for child in inputs {
             let index = first_child + created.len() as u64;
             items_read += u64::from(child.items);
+            // Serialised once: the inputs record and the Start input share it.
+            let input_json = child.input.to_string();
             let started = if self.row.express {
-                express_inputs.push(child.input.to_string());
-                self.start_child(index, &child.input)
+                express_inputs.push(input_json.clone());
+                self.started(index, input_json)
+                    .map(|(state, effects, _)| (state, effects))
             } else {
-                self.create_child(index, &child.input, &mut log_batch)
+                self.create_child(index, input_json, &mut log_batch)
             };
             match started {
                 Ok(started) => created.push((index, started, child.items)),
@@ -215,10 +218,10 @@ impl Run {
     fn create_child(
         &self,
         index: u64,
-        input: &Value,
+        input_json: String,
         batch: &mut WriteBatch,
     ) -> Result<(ExecutionState, Vec<Effect>), StatesError> {
-        let (state, effects, record) = self.started(index, input)?;
+        let (state, effects, record) = self.started(index, input_json)?;
         let payload = store::encode_transition(&record)
             .map_err(|e| StatesError::runtime(format!("child {index} cannot be recorded: {e}")))?;
         let id = child_id(self.row.run, index);
@@ -232,14 +235,15 @@ impl Run {
         index: u64,
         input: &Value,
     ) -> Result<(ExecutionState, Vec<Effect>), StatesError> {
-        let (state, effects, _) = self.started(index, input)?;
+        let (state, effects, _) = self.started(index, input.to_string())?;
         Ok((state, effects))
     }
 
+    /// Steps `Start` for child `index` on its input (JSON text).
     fn started(
         &self,
         index: u64,
-        input: &Value,
+        input_json: String,
     ) -> Result<(ExecutionState, Vec<Effect>, TransitionRecord), StatesError> {
         let id = child_id(self.row.run, index);
         let stamped = StampedInput {
@@ -250,7 +254,7 @@ impl Run {
                 name: id.to_string(),
                 definition_hash: self.row.processor_hash.clone(),
                 state_machine: self.row.child_state_machine.clone(),
-                input_json: input.to_string(),
+                input_json,
             },
         };
         let (state, output) =

@@ -72,6 +72,7 @@ pub(crate) fn close_orphans(shared: &Arc<Shared>) -> Result<usize, EngineError> 
                 tolerated_failure_percentage: row.tolerated_failure_percentage,
                 result_writer: None,
                 redrive_count: row.redrive_count,
+                results_discarded: false,
             };
             launch_orphan(shared, Arc::new(spec));
             closed += 1;
