@@ -1,17 +1,21 @@
 //! `shoal bench recover`: how fast a killed map run comes back.
 //!
 //! 1. Writes `--in-flight` JSON Lines items and a DISTRIBUTED Map definition
-//!    (MaxConcurrency = the item count, each child sleeps `--sleep-ms` then
-//!    returns `{"i": n}`) into a fresh directory.
+//!    (MaxConcurrency = the item count, each child sleeps until a wall-clock
+//!    deadline `--sleep-ms` after this step, `shoal:sleep` with `UntilMs`,
+//!    then returns `{"i": n}`) into a fresh directory.
 //! 2. Runs `shoal run` on it in a child process, waits `--kill-after-ms`
 //!    after the execution started (long enough for every child to be
-//!    dispatched: they are all asleep, in flight), and SIGKILLs it.
+//!    dispatched: they are all asleep, in flight), and SIGKILLs it; then
+//!    waits until the deadline has passed, so the children's re-invoked
+//!    attempts return at once and the figures below time the recovery,
+//!    not a sleep.
 //! 3. In this process: opens the log (`open_s`), builds the engine, which
-//!    recovers the parent, the map run and every child (`recovered_s`), and
-//!    polls the log's record counter until the first new transition is
-//!    durable (`first_transition_s`), then waits for the parent
-//!    (`complete_s`). The last two include one re-run of the children's
-//!    sleep. All are measured from the start of the open.
+//!    replays the parent and relaunches its map run (`recovered_s`), and
+//!    polls the log's record counter until the first transition recorded
+//!    by the reopened engine is durable (`first_transition_s`), then waits
+//!    for the parent (`complete_s`). All are measured from the start of
+//!    the open.
 //! 4. Counts, from the parent's output, items with no result (`lost`) and
 //!    items with more than one, plus children beyond the item count
 //!    (`duplicated`).
@@ -31,21 +35,34 @@ use shoal_storage::{EventLog, SledLog, SledLogOptions};
 use super::error::CliError;
 use super::views;
 
+/// How long after the children's deadline the log is reopened, ms.
+const DEADLINE_MARGIN_MS: u64 = 50;
+
+/// The system clock in ms since the epoch.
+fn epoch_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+        })
+}
+
 /// What `bench recover` measures.
 #[derive(Debug, Serialize)]
 pub struct RecoverReport {
     /// Children in the map run (all asleep, in flight, at the kill).
     pub in_flight: u64,
-    /// How long each child sleeps, ms.
+    /// How long each child sleeps, ms: until this long after the run was
+    /// prepared.
     pub sleep_ms: u64,
     /// Opening the log after the kill, seconds.
     pub open_s: f64,
     /// Open to the end of `build`: every unfinished execution replayed and
     /// its outstanding work (the children's task attempts) re-invoked, seconds.
     pub recovered_s: f64,
-    /// Open to the first transition durable after recovery, seconds. With
-    /// sleeping children this includes one re-run sleep (`sleep_ms`): an
-    /// attempt re-invoked after a crash records nothing until it ends.
+    /// Open to the first transition the reopened engine made durable,
+    /// seconds (the children's deadline has passed by then, so their
+    /// re-invoked attempts return at once).
     pub first_transition_s: f64,
     /// Open to the parent's durable completion, seconds.
     pub complete_s: f64,
@@ -102,6 +119,7 @@ async fn run(bench: &RecoverBench, dir: &Path) -> Result<RecoverReport, CliError
         .map(|i| format!("{{\"i\":{i}}}\n"))
         .collect();
     std::fs::write(items_dir.join("items.jsonl"), items).map_err(io)?;
+    let deadline_ms = epoch_ms() + bench.sleep_ms;
     let definition = json!({"StartAt": "Map", "States": {"Map": {
         "Type": "Map",
         "MaxConcurrency": bench.in_flight,
@@ -110,7 +128,7 @@ async fn run(bench: &RecoverBench, dir: &Path) -> Result<RecoverReport, CliError
             "ReaderConfig": {"InputType": "JSONL"},
             "Parameters": {"Bucket": "data", "Key": "items.jsonl"}
         },
-        "ItemSelector": {"i.$": "$$.Map.Item.Value.i", "Milliseconds": bench.sleep_ms},
+        "ItemSelector": {"i.$": "$$.Map.Item.Value.i", "UntilMs": deadline_ms},
         "ItemProcessor": {
             "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
             "StartAt": "Nap",
@@ -125,6 +143,9 @@ async fn run(bench: &RecoverBench, dir: &Path) -> Result<RecoverReport, CliError
     std::fs::write(&def_path, definition.to_string()).map_err(io)?;
     let data_dir = dir.join("data");
     run_and_kill(bench, &data_dir, &def_path, &items_dir)?;
+    // Past the deadline, a re-invoked attempt returns at once.
+    let wait_ms = (deadline_ms + DEADLINE_MARGIN_MS).saturating_sub(epoch_ms());
+    std::thread::sleep(Duration::from_millis(wait_ms));
 
     let mut stores = StoreRegistry::new();
     stores.insert(

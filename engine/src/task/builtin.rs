@@ -3,7 +3,7 @@
 //! | Resource             | Input                                  | Result / error |
 //! |----------------------|----------------------------------------|----------------|
 //! | `shoal:noop`         | anything                               | the input |
-//! | `shoal:sleep`        | `{"Milliseconds": n, ...}`             | the input, after `n` ms (tokio time; stops early when cancelled) |
+//! | `shoal:sleep`        | `{"Milliseconds": n, ...}` or `{"UntilMs": t, ...}` | the input, after `n` ms (tokio time), or once the system clock reads `t` ms since the epoch (at once if it already has: a re-run after a crash does not sleep again); stops early when cancelled |
 //! | `shoal:fail-at-rate` | `{"Rate": r, "PerAttempt": b?, ...}`   | the input, or `shoal.InjectedFailure` for a share `r` of idempotency keys |
 //!
 //! `shoal:fail-at-rate` decides from a SHA-256 of the idempotency key (and of
@@ -52,10 +52,18 @@ impl HandlerRegistry {
 }
 
 async fn sleep(input: Value, context: TaskContext) -> TaskResult {
-    let milliseconds = input
-        .get("Milliseconds")
-        .and_then(Value::as_u64)
-        .ok_or_else(|| invalid_input(SLEEP, "Milliseconds", "a non-negative integer"))?;
+    let milliseconds = match input.get("UntilMs") {
+        Some(until) => {
+            let until_ms = until
+                .as_u64()
+                .ok_or_else(|| invalid_input(SLEEP, "UntilMs", "a non-negative integer"))?;
+            until_ms.saturating_sub(epoch_ms())
+        }
+        None => input
+            .get("Milliseconds")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| invalid_input(SLEEP, "Milliseconds", "a non-negative integer"))?,
+    };
     tokio::select! {
         () = tokio::time::sleep(Duration::from_millis(milliseconds)) => Ok(input),
         () = context.cancelled() => Err(TaskError::new(
@@ -63,6 +71,15 @@ async fn sleep(input: Value, context: TaskContext) -> TaskResult {
             "shoal:sleep was cancelled before it finished",
         )),
     }
+}
+
+/// The system clock in ms since the epoch (0 before it).
+fn epoch_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+        })
 }
 
 fn fail_at_rate(input: Value, context: &TaskContext) -> TaskResult {
@@ -115,6 +132,25 @@ fn invalid_input(resource: &str, field: &str, expected: &str) -> TaskError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn sleep_until_a_past_time_returns_at_once() {
+        let context = TaskContext::from_invocation(
+            &super::super::TaskInvocation::new(SLEEP, Value::Null),
+            super::super::CancellationToken::new(),
+        );
+        let started = std::time::Instant::now();
+        let input = serde_json::json!({"UntilMs": epoch_ms() - 1, "i": 7});
+        let output = sleep(input.clone(), context.clone()).await;
+        assert_eq!(output, Ok(input));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let waited = std::time::Instant::now();
+        let later = serde_json::json!({"UntilMs": epoch_ms() + 30});
+        assert_eq!(sleep(later.clone(), context.clone()).await, Ok(later));
+        assert!(waited.elapsed() >= Duration::from_millis(20));
+        let bad = sleep(serde_json::json!({"UntilMs": "soon"}), context).await;
+        assert!(matches!(bad, Err(error) if error.error == INVALID_INPUT));
+    }
 
     #[test]
     fn draw_is_stable_and_spread() {
