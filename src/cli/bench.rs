@@ -12,6 +12,12 @@
 //! 3. Times start → durable completion, then reads the log's counters
 //!    (records = transitions), the engine's peak of children in flight, the
 //!    process's peak RSS (VmHWM) and the log's size on disk.
+//! 4. Memory per in-flight child: a sampler reads the resident set (VmRSS)
+//!    just before the start and again once the run has all the children it
+//!    can have in flight (MaxConcurrency, or every item); with a
+//!    `sleep-ms:N` handler long enough that they are all asleep then, the
+//!    difference divided by the children is what each one holds (its
+//!    driver, task attempt, handler, and its share of the dispatch).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -29,6 +35,11 @@ use super::views;
 
 /// The payload limit of the benchmark's engine: room for the results array.
 const RESULTS_BYTES_MAX: usize = 1 << 30;
+
+/// How often the in-flight sampler looks at the engine's counter.
+const SAMPLE_EVERY: std::time::Duration = std::time::Duration::from_millis(2);
+/// How long the end of the run waits for the sampler's answer.
+const SAMPLE_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// What `bench map` measures; `--json` prints it as one object.
 #[derive(Debug, Serialize)]
@@ -57,6 +68,14 @@ pub struct MapBenchReport {
     pub max_in_flight: usize,
     /// Peak resident set size of the process (VmHWM), bytes.
     pub peak_rss_bytes: u64,
+    /// Resident set (VmRSS) just before the start, bytes.
+    pub rss_before_bytes: u64,
+    /// Resident set when the run first had every child it can have in
+    /// flight (`min(items, concurrency)`), bytes; `None` if it never had.
+    pub rss_in_flight_bytes: Option<u64>,
+    /// `(rss_in_flight_bytes - rss_before_bytes) / in-flight children`:
+    /// meaningful with a `sleep-ms:N` handler that keeps them all asleep.
+    pub rss_per_in_flight_child_bytes: Option<u64>,
     /// Size of the log directory on disk after the run, bytes.
     pub log_bytes: u64,
     /// The parent execution's status.
@@ -80,6 +99,8 @@ pub struct MapBench {
     pub source: String,
     /// `--handler`.
     pub handler: String,
+    /// `--log-cache-mib`: sled's page cache; `None` keeps the log's default.
+    pub log_cache_mib: Option<u64>,
     /// `--keep`: leave the data directory in place.
     pub keep: bool,
 }
@@ -129,9 +150,12 @@ async fn run_map(bench: &MapBench, dir: &Path) -> Result<MapBenchReport, CliErro
     let log_dir = dir.join("log");
     std::fs::create_dir_all(&log_dir)
         .map_err(|e| CliError::Storage(format!("cannot create {}: {e}", log_dir.display())))?;
-    let log = std::sync::Arc::new(
-        SledLog::open(&log_dir, SledLogOptions::new()).map_err(|e| CliError::log(dir, e))?,
-    );
+    let mut options = SledLogOptions::new();
+    if let Some(mib) = bench.log_cache_mib {
+        options = options.with_cache_capacity_bytes(mib.saturating_mul(1024 * 1024));
+    }
+    let log =
+        std::sync::Arc::new(SledLog::open(&log_dir, options).map_err(|e| CliError::log(dir, e))?);
     let engine = Engine::builder(log.clone())
         .handlers(shoal::builtin_handlers())
         .payload_limit_bytes(RESULTS_BYTES_MAX)
@@ -155,20 +179,34 @@ async fn run_map(bench: &MapBench, dir: &Path) -> Result<MapBenchReport, CliErro
         "ResultPath": null,
         "End": true
     }}});
+    let full = usize::try_from(bench.items.min(u64::from(bench.concurrency))).unwrap_or(0);
     let measured = async {
         engine
             .register_state_machine("bench-map", &definition.to_string())
             .await?;
         let before = log.metrics();
+        let rss_before = rss_bytes("VmRSS:");
+        let mut sampler = tokio::spawn(rss_at_in_flight(engine.clone(), full));
         let started = Instant::now();
         let id = engine.start_execution("bench-map", None, json!({})).await?;
         let done = engine.wait_for_completion(id).await?;
-        Ok::<_, CliError>((started.elapsed().as_secs_f64(), before, done))
+        let wall_s = started.elapsed().as_secs_f64();
+        // The children ended, so the sampler has returned or is about to.
+        let rss_in_flight = tokio::time::timeout(SAMPLE_WAIT, &mut sampler)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .flatten();
+        sampler.abort();
+        Ok::<_, CliError>((wall_s, before, done, rss_before, rss_in_flight))
     }
     .await;
     let peak = engine.map_run_metrics().peak_in_flight;
     engine.shutdown().await;
-    let (wall_s, before, done) = measured?;
+    let (wall_s, before, done, rss_before, rss_in_flight) = measured?;
+    let per_child = rss_in_flight
+        .filter(|_| full > 0)
+        .map(|rss| rss.saturating_sub(rss_before) / full as u64);
     let after = log.metrics();
     let transitions = after.records.saturating_sub(before.records);
     let wall = wall_s.max(1e-9);
@@ -184,7 +222,10 @@ async fn run_map(bench: &MapBench, dir: &Path) -> Result<MapBenchReport, CliErro
         transitions_per_s: transitions as f64 / wall,
         commits: after.commits.saturating_sub(before.commits),
         max_in_flight: peak,
-        peak_rss_bytes: peak_rss_bytes(),
+        peak_rss_bytes: rss_bytes("VmHWM:"),
+        rss_before_bytes: rss_before,
+        rss_in_flight_bytes: rss_in_flight,
+        rss_per_in_flight_child_bytes: per_child,
         log_bytes: directory_bytes(&log_dir),
         status: done.status.name().to_string(),
         error: done.error,
@@ -235,12 +276,31 @@ async fn items_store(bench: &MapBench, dir: &Path) -> Result<Store, CliError> {
     }
 }
 
-/// VmHWM from /proc/self/status (0 where there is no procfs).
-fn peak_rss_bytes() -> u64 {
+/// The largest VmRSS sampled (every [`SAMPLE_EVERY`]) while `full`
+/// children were in flight; `None` when the run never got there. The
+/// engine counts a child in flight from its slot's reservation, a moment
+/// before its driver exists, so the largest sample is the one taken with
+/// every driver alive.
+async fn rss_at_in_flight(engine: Engine, full: usize) -> Option<u64> {
+    let mut largest = None;
+    loop {
+        let in_flight = engine.map_run_metrics().in_flight;
+        if full > 0 && in_flight >= full {
+            largest = largest.max(Some(rss_bytes("VmRSS:")));
+        } else if largest.is_some() {
+            return largest;
+        }
+        tokio::time::sleep(SAMPLE_EVERY).await;
+    }
+}
+
+/// A size field (`VmRSS:`, `VmHWM:`) of /proc/self/status in bytes (0
+/// where there is no procfs).
+fn rss_bytes(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .find_map(|line| line.strip_prefix(field))
         .and_then(|rest| {
             rest.trim()
                 .trim_end_matches("kB")

@@ -225,6 +225,9 @@ enum BenchCommand {
         /// Each child's task: noop, or sleep-ms:N
         #[arg(long, value_name = "TASK", default_value = "noop")]
         handler: String,
+        /// sled's page cache for the log, in MiB (default: the log's default)
+        #[arg(long, value_name = "MIB")]
+        log_cache_mib: Option<u64>,
         /// Keep the benchmark's data directory
         #[arg(long)]
         keep: bool,
@@ -240,7 +243,7 @@ enum BenchCommand {
         /// Children in flight at the kill (the map run's items and MaxConcurrency)
         #[arg(long, value_name = "N", default_value_t = 10_000)]
         in_flight: u64,
-        /// How long each child sleeps, in ms (long enough to be in flight at the kill)
+        /// Each child sleeps until this many ms after the run is prepared (past the kill, so all are in flight then; their re-run after the kill returns at once)
         #[arg(long, value_name = "MS", default_value_t = 3_000)]
         sleep_ms: u64,
         /// Kill this many ms after the run's data directory appears
@@ -322,6 +325,7 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
             child,
             source,
             handler,
+            log_cache_mib,
             keep,
         }) => {
             let bench = bench::MapBench {
@@ -330,6 +334,7 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
                 child,
                 source,
                 handler,
+                log_cache_mib,
                 keep,
             };
             bench::map(bench, explicit_data_dir, json).await

@@ -32,6 +32,10 @@ fn bench_map_reports_its_measurements_as_json() {
     }
     assert!(report["peak_rss_bytes"].as_u64().unwrap() > 0, "{report}");
     assert!(report["log_bytes"].as_u64().unwrap() > 0, "{report}");
+    assert!(report["rss_before_bytes"].as_u64().unwrap() > 0, "{report}");
+    // Null unless all 40 children were in flight at one sample.
+    let per_child = &report["rss_per_in_flight_child_bytes"];
+    assert!(per_child.is_null() || per_child.is_u64(), "{report}");
     // The benchmark's directory is removed afterwards.
     assert_eq!(std::fs::read_dir(sandbox.data_dir()).unwrap().count(), 0);
     sandbox
