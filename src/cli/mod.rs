@@ -61,6 +61,17 @@ struct Cli {
     /// More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides
     #[arg(short, long, global = true, action = ArgAction::Count, help_heading = "Global options")]
     verbose: u8,
+    /// Log filter for stderr, e.g. info or shoal_engine=debug,warn (EnvFilter syntax); overrides RUST_LOG and -v
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILTER",
+        help_heading = "Global options"
+    )]
+    log_level: Option<String>,
+    /// After run, resume or redrive: print the engine's final metrics snapshot on stderr (one JSON object)
+    #[arg(long, global = true, help_heading = "Global options")]
+    metrics: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -268,7 +279,11 @@ fn parse_status(text: &str) -> Result<ExecutionStatus, String> {
 /// Parses the arguments, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    if let Err(error) = init_logging(cli.verbose, cli.log_level.as_deref()) {
+        eprintln!("error: {error}");
+        return ExitCode::from(error.exit_code());
+    }
+    progress::print_final_metrics(cli.metrics);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -373,19 +388,28 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-/// Logs go to stderr: RUST_LOG when set, else warn / info / debug / trace by `-v` count.
-fn init_logging(verbose: u8) {
+/// Logs go to stderr (stdout stays for `--json`): `--log-level` when given,
+/// else RUST_LOG when set, else warn / info / debug / trace by `-v` count.
+/// The engine emits the spans and events listed in docs/observability.md.
+fn init_logging(verbose: u8, log_level: Option<&str>) -> Result<(), CliError> {
     let level = match verbose {
         0 => "warn",
         1 => "info",
         2 => "debug",
         _ => "trace",
     };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    let filter = match log_level {
+        Some(text) => EnvFilter::try_new(text)
+            .map_err(|e| CliError::Usage(format!("--log-level {text:?}: {e}")))?,
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level)),
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour codes only on a terminal: logs redirected to a file stay plain.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
+    Ok(())
 }
 
 #[cfg(test)]

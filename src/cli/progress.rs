@@ -1,7 +1,8 @@
 //! Waiting for executions: the live progress line (stderr) and Ctrl-C.
 //!
-//! 1. Every [`TICK`] the line is redrawn from the engine: executions done,
-//!    the transitions recorded so far and their rate; and, every
+//! 1. Every [`TICK`] the line is redrawn from the engine's metrics
+//!    snapshot (`Engine::metrics`): executions done, the transitions this
+//!    process made durable and their rate, map-run children in flight; and, every
 //!    [`MAP_RUN_TICK`], the counters of the executions' map runs
 //!    (succeeded, failed, running, pending, items per second, ETA).
 //! 2. The first SIGINT (Ctrl-C) or SIGTERM stops the engine cleanly:
@@ -14,7 +15,7 @@
 //!    continues from them just as it would after a crash.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -24,6 +25,23 @@ use shoal_engine::{Engine, ExecutionId};
 use tokio::signal::unix::{signal, SignalKind};
 
 use super::error::{CliError, EXIT_INTERRUPTED};
+
+/// Whether `wait_all` prints the final metrics snapshot (`--metrics`).
+static PRINT_FINAL_METRICS: AtomicBool = AtomicBool::new(false);
+
+/// Sets whether [`wait_all`] prints the engine's metrics snapshot on
+/// stderr when it returns (the global `--metrics` flag).
+pub fn print_final_metrics(on: bool) {
+    PRINT_FINAL_METRICS.store(on, Ordering::Relaxed);
+}
+
+/// Prints `{"metrics": <EngineMetrics>}` on stderr when `--metrics` was given.
+fn report_metrics(engine: &Engine) {
+    if PRINT_FINAL_METRICS.load(Ordering::Relaxed) {
+        let snapshot = serde_json::json!({ "metrics": engine.metrics() });
+        eprintln!("{snapshot}");
+    }
+}
 
 /// How often the progress line is redrawn.
 const TICK: Duration = Duration::from_millis(200);
@@ -36,9 +54,6 @@ const COUNTED_EXECUTIONS_MAX: usize = 64;
 pub struct Progress {
     bar: ProgressBar,
     started: Instant,
-    /// The log's record count at the first update: transitions are counted
-    /// from there (children's included).
-    first_records: std::sync::OnceLock<u64>,
     map_runs: std::sync::Mutex<MapRunLine>,
 }
 
@@ -64,21 +79,25 @@ impl Progress {
         Progress {
             bar,
             started: Instant::now(),
-            first_records: std::sync::OnceLock::new(),
             map_runs: std::sync::Mutex::new(MapRunLine::default()),
         }
     }
 
     fn update(&self, engine: &Engine, ids: &[ExecutionId], done: usize) {
-        let records = engine.log().stats().records;
-        let first = *self.first_records.get_or_init(|| records);
-        let transitions = records.saturating_sub(first);
+        let metrics = engine.metrics();
+        // Start transitions are counted by `started`, the others by
+        // `transitions`; both count from this engine's start.
+        let transitions = metrics.executions.started + metrics.executions.transitions;
         let seconds = self.started.elapsed().as_secs_f64().max(0.001);
         let mut text = format!(
             "{done}/{} executions done · {transitions} transitions · {:.0}/s",
             ids.len(),
             transitions as f64 / seconds
         );
+        let in_flight = metrics.map_runs.children_in_flight;
+        if in_flight > 0 {
+            text.push_str(&format!(" · {in_flight} children in flight"));
+        }
         if let Ok(mut line) = self.map_runs.lock() {
             if line.refreshed.is_none_or(|at| at.elapsed() >= MAP_RUN_TICK) {
                 line.text = map_run_text(engine, ids);
@@ -173,6 +192,7 @@ pub async fn wait_all(
         tokio::select! {
             result = &mut all => {
                 progress.bar.finish_and_clear();
+                report_metrics(engine);
                 return result;
             }
             _ = tick.tick() => progress.update(engine, ids, done.load(Ordering::Relaxed)),
@@ -192,6 +212,7 @@ pub async fn wait_all(
     });
     engine.shutdown().await;
     progress.bar.finish_and_clear();
+    report_metrics(engine);
     eprintln!(
         "stopped; nothing recorded is lost. Continue with: shoal resume --data-dir {}",
         data_dir.display()

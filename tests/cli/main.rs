@@ -10,6 +10,7 @@ mod examples;
 mod inspect;
 mod json_fields;
 mod map_run;
+mod observe;
 mod redrive;
 mod support;
 mod validate;
