@@ -92,6 +92,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_gauge_guard_adds_two_words_to_a_task_and_a_span_is_not_stored() {
+        // What the metrics add to each task attempt and timer task; spans
+        // are added only while a subscriber listens (`trace::spawn_in`).
+        let word = std::mem::size_of::<usize>();
+        assert_eq!(std::mem::size_of::<GaugeGuard>(), 2 * word);
+        assert!(tracing::Span::none().is_disabled());
+    }
+
+    #[test]
     fn every_driver_exit_is_counted_once_and_running_returns_to_zero() {
         let counters = RuntimeCounters::default();
         for _ in 0..5 {
