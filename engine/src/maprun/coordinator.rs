@@ -20,7 +20,7 @@ use super::record::{
 use super::redrive::{child_items, follow_events, last_record, record_at, redrive_row};
 use super::registry::{RunEvent, DEFAULT_MAX_CONCURRENCY};
 use super::results::{assemble, child_outcome};
-use super::window::{Window, PENDING};
+use super::window::{status_code, Window, PENDING};
 use crate::api::EngineError;
 use crate::asl::error::EXCEED_TOLERATED_FAILURE_THRESHOLD;
 use crate::asl::template::PayloadTemplate;
@@ -336,6 +336,13 @@ impl Run {
         let log = Arc::clone(&self.shared.log);
         let batched = self.spec.batcher.is_some();
         for index in self.row.watermark..self.row.next_child {
+            if !self.row.express && !batched {
+                // Whether a STANDARD child ended is learnt when it is
+                // replayed to start (`start_pending`), so the first children
+                // run again without every child being read first.
+                self.window.push(PENDING, 1);
+                continue;
+            }
             let id = child_id(self.row.run, index);
             let items = child_items(log.as_ref(), id, batched)?;
             match child_outcome(log.as_ref(), id)? {
@@ -594,7 +601,9 @@ impl Run {
                 }
             } else {
                 let state = executions::replay(&self.shared, id)?;
-                if state.completion().is_some() {
+                if let Some(completion) = state.completion() {
+                    // It ended before the crash (see `recover`).
+                    self.window.ended_unqueued(index, status_code(completion));
                     continue;
                 }
                 let effects = state.outstanding_effects();
@@ -677,6 +686,11 @@ impl Run {
                 continue;
             }
             let state = executions::replay(&self.shared, id)?;
+            if let Some(completion) = state.completion() {
+                // It ended before the crash (see `recover`).
+                self.window.ended(index, status_code(completion));
+                continue;
+            }
             let stamped = crate::interpreter::StampedInput {
                 timestamp_ms: self.shared.clock.now_ms(),
                 seed: rand::random::<u64>(),

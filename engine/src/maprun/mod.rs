@@ -24,9 +24,11 @@
 //!    allocates a run number and commits, in one batch, the definition row,
 //!    the run-number counter and the new row. A row already ended: it
 //!    reports the outcome again (the parent had not recorded it) and stops.
-//! 3. Recovery of the window: for each child between the row's watermark
-//!    and `next_child`, the child's last record says whether it ended;
-//!    the others are pending (they are resumed by replay in step 5).
+//! 3. Recovery of the window: every child between the row's watermark and
+//!    `next_child` is pending. A STANDARD child's replay in step 5 says
+//!    whether it had ended (then it only counts), so no child is read
+//!    before the first ones run again; for EXPRESS and batched children
+//!    the last record (and first) is read here.
 //! 4. The reader is opened at the row's checkpoint.
 //!
 //! Admit (loop):

@@ -6,6 +6,7 @@
 use std::collections::VecDeque;
 
 use super::record::{Ended, MapRunRow};
+use crate::interpreter::Completion;
 
 /// Created, not started (waits for a concurrency slot).
 pub(crate) const PENDING: u8 = 0;
@@ -19,6 +20,16 @@ pub(crate) const FAILED: u8 = 3;
 pub(crate) const TIMED_OUT: u8 = 4;
 /// Ended: aborted.
 pub(crate) const ABORTED: u8 = 5;
+
+/// The window status of a child that ended with `completion`.
+pub(crate) fn status_code(completion: &Completion) -> u8 {
+    match completion {
+        Completion::Succeeded(_) => SUCCEEDED,
+        Completion::Failed { .. } => FAILED,
+        Completion::TimedOut => TIMED_OUT,
+        Completion::Aborted { .. } => ABORTED,
+    }
+}
 
 #[derive(Debug, Default)]
 pub(crate) struct Window {
@@ -82,8 +93,7 @@ impl Window {
     /// The status of child `index`, if it is in the window.
     #[cfg(test)]
     pub(crate) fn status(&self, index: u64) -> Option<u8> {
-        let offset = usize::try_from(index.checked_sub(self.base)?).ok()?;
-        self.slots.get(offset).map(|slot| slot.0)
+        self.status_of_slot(index)
     }
 
     /// A pending child (already taken off `pending`) was started.
@@ -116,6 +126,21 @@ impl Window {
             }
             None => return false,
         }
+        self.ended.add(status, 1);
+        self.ended_items.add(status, u64::from(items));
+        true
+    }
+
+    /// A pending child already taken off `pending` (to be started) turned
+    /// out to have ended before a crash, with `status`; false if it was
+    /// not pending.
+    pub(crate) fn ended_unqueued(&mut self, index: u64, status: u8) -> bool {
+        if self.status_of_slot(index) != Some(PENDING) {
+            return false;
+        }
+        let items = self.items(index);
+        self.set(index, status);
+        self.pending_items = self.pending_items.saturating_sub(u64::from(items));
         self.ended.add(status, 1);
         self.ended_items.add(status, u64::from(items));
         true
@@ -161,6 +186,11 @@ impl Window {
             .collect()
     }
 
+    fn status_of_slot(&self, index: u64) -> Option<u8> {
+        let offset = usize::try_from(index.checked_sub(self.base)?).ok()?;
+        self.slots.get(offset).map(|slot| slot.0)
+    }
+
     fn items(&self, index: u64) -> u32 {
         let offset = index.saturating_sub(self.base) as usize;
         self.slots.get(offset).map_or(0, |slot| slot.1)
@@ -195,5 +225,19 @@ mod tests {
         assert!(window.pending.is_empty());
         assert_eq!(window.status(2), Some(RUNNING));
         assert_eq!(window.running_indexes(), vec![2]);
+    }
+
+    #[test]
+    fn a_pending_child_found_ended_at_its_start_counts_once() {
+        let mut window = Window::default();
+        window.push(PENDING, 2);
+        window.push(PENDING, 1);
+        assert_eq!(window.pending.pop_front(), Some(0));
+        assert!(window.ended_unqueued(0, FAILED));
+        assert!(!window.ended_unqueued(0, SUCCEEDED), "counted once");
+        assert_eq!((window.ended.failed, window.ended_items.failed), (1, 2));
+        assert_eq!(window.pending_items, 1);
+        assert_eq!(window.pending, [1]);
+        assert_eq!(window.status(0), Some(FAILED));
     }
 }
