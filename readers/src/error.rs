@@ -85,10 +85,14 @@ pub enum ReaderError {
         message: String,
     },
     /// One record (line, element or CSV row) exceeds the per-record cap, e.g. an unclosed quote.
-    #[error("record in {object} starting at byte offset {offset} exceeds the {cap_bytes}-byte record limit (unclosed quote or missing line break?)")]
+    #[error("record in {object} at {unit} {line}, byte offset {offset}, exceeds the {cap_bytes}-byte record limit (unclosed quote or missing line break?)")]
     RecordTooLarge {
         /// `store:key`.
         object: String,
+        /// `"line"` (JSON, JSONL) or `"record"` (CSV: a quoted field may span lines).
+        unit: &'static str,
+        /// 1-based number of the line (or CSV record) the record starts on.
+        line: u64,
         /// Byte offset of the record's first byte in the (decompressed) object.
         offset: u64,
         /// The configured cap.

@@ -66,6 +66,7 @@ pub use source::listing::UnrepresentableKeys;
 pub use spec::{CsvFormat, FileFormat, ReaderSpec, SourceSpec, GET_OBJECT, LIST_OBJECTS_V2};
 pub use store::{
     open_url, ListPage, ListedObject, PageRequest, S3Options, Store, StoreRegistry, StoreUrl,
+    S3_RETRIES_MAX, S3_RETRY_TIMEOUT,
 };
 pub use writer::{
     Outcome, OutputType, ResultRecord, ResultWriter, Transformation, WriterConfig, WriterOptions,

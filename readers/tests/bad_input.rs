@@ -258,7 +258,7 @@ fn expected_messages() -> Vec<(&'static str, &'static str)> {
     vec![
         ("jsonl malformed line", "malformed JSON in b:x.jsonl at line 2, byte offset 8: expected value at line 1 column 6"),
         ("jsonl malformed gzip line", "malformed JSON in b:x.jsonl.gz at line 3, byte offset 4: EOF while parsing a list at line 1 column 1"),
-        ("jsonl line over the cap", "record in b:x.jsonl starting at byte offset 0 exceeds the 1024-byte record limit (unclosed quote or missing line break?)"),
+        ("jsonl line over the cap", "record in b:x.jsonl at line 1, byte offset 0, exceeds the 1024-byte record limit (unclosed quote or missing line break?)"),
         ("json root object", "b:x.json: Attempting to map over non-iterable node. (the selected value starts with '{')"),
         ("json root string", "b:x.json: Attempting to map over non-iterable node. (the selected value starts with '\"')"),
         ("json pointer missing", "b:x.json: Attempting to map over non-iterable node. (ItemsPointer \"/b\" does not exist)"),
@@ -270,7 +270,7 @@ fn expected_messages() -> Vec<(&'static str, &'static str)> {
         ("json empty object", "b:x.json: Attempting to map over non-iterable node. (the object is empty)"),
         ("csv duplicate first-row headers", "b:x.csv: CSV headers cannot contain duplicates. (duplicate \"a\")"),
         ("csv duplicate given headers", "b:x.csv: CSV headers cannot contain duplicates. (duplicate \"h\")"),
-        ("csv unclosed quote hits the record cap", "record in b:x.csv starting at byte offset 4 exceeds the 1024-byte record limit (unclosed quote or missing line break?)"),
+        ("csv unclosed quote hits the record cap", "record in b:x.csv at record 2, byte offset 4, exceeds the 1024-byte record limit (unclosed quote or missing line break?)"),
         ("csv field not utf-8", "malformed CSV in b:x.csv at record 3, byte offset 5: field 1 is not UTF-8: invalid utf-8 sequence of 1 bytes from index 0"),
         ("gz suffix but not gzip", "bad gzip data in b:x.csv.gz near compressed byte offset 0: the object ends in .gz but does not start with the gzip magic bytes 1f 8b"),
         ("truncated gzip", "bad gzip data in b:x.jsonl.gz near compressed byte offset 83: incomplete deflate stream"),

@@ -3,8 +3,10 @@
 
 mod bad_input;
 mod common;
+mod limits;
 mod resume;
 mod s3;
+mod security;
 mod shapes;
 mod stores;
 mod writer;

@@ -170,6 +170,8 @@ impl CsvParser {
     fn too_large(&self) -> ReaderError {
         ReaderError::RecordTooLarge {
             object: self.object.clone(),
+            unit: "record",
+            line: self.at.records + 1,
             offset: self.at.offset,
             cap_bytes: self.output.len(),
         }

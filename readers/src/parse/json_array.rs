@@ -141,6 +141,8 @@ impl JsonArrayParser {
         if self.element.len() + used > self.cap_bytes {
             return Err(ReaderError::RecordTooLarge {
                 object: self.object.clone(),
+                unit: "line",
+                line: self.element_start.line,
                 offset: self.element_start.offset,
                 cap_bytes: self.cap_bytes,
             });

@@ -61,6 +61,8 @@ impl JsonlParser {
     fn too_large(&self) -> ReaderError {
         ReaderError::RecordTooLarge {
             object: self.object.clone(),
+            unit: "line",
+            line: self.at.line,
             offset: self.at.offset,
             cap_bytes: self.cap_bytes,
         }

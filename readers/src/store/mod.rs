@@ -29,7 +29,7 @@ use object_store::{GetOptions, GetRange, ObjectMeta, ObjectStore, ObjectStoreExt
 use crate::error::{ReaderError, StoreError};
 
 pub use list::{ListPage, ListedObject, PageRequest};
-pub use registry::{open_url, S3Options, StoreRegistry};
+pub use registry::{open_url, S3Options, StoreRegistry, S3_RETRIES_MAX, S3_RETRY_TIMEOUT};
 pub use url::StoreUrl;
 
 /// A named object store with an optional key prefix; cheap to clone.

@@ -16,6 +16,12 @@ use object_store::RetryConfig;
 use super::{Store, StoreUrl};
 use crate::error::StoreError;
 
+/// Retries of one S3 request when none are configured: a request that still fails after them
+/// fails the reader (`States.ItemReaderFailed` naming the object).
+pub const S3_RETRIES_MAX: usize = 10;
+/// Time from a request's first attempt after which it is not retried again.
+pub const S3_RETRY_TIMEOUT: Duration = Duration::from_secs(180);
+
 /// Explicit S3 settings; unset fields come from the `AWS_*` environment.
 #[derive(Clone, Default)]
 pub struct S3Options {
@@ -23,6 +29,7 @@ pub struct S3Options {
     region: Option<String>,
     access_key_id: Option<String>,
     secret_access_key: Option<String>,
+    session_token: Option<String>,
     allow_http: Option<bool>,
     ignore_env: bool,
     retry: Option<(usize, Duration)>,
@@ -36,6 +43,7 @@ impl fmt::Debug for S3Options {
             .field("region", &self.region)
             .field("access_key_id", &redacted(&self.access_key_id))
             .field("secret_access_key", &redacted(&self.secret_access_key))
+            .field("session_token", &redacted(&self.session_token))
             .field("allow_http", &self.allow_http)
             .field("ignore_env", &self.ignore_env)
             .field("retry", &self.retry)
@@ -68,6 +76,11 @@ impl S3Options {
         self.secret_access_key = Some(secret.into());
         self
     }
+    /// A session token for temporary (STS) credentials (never printed).
+    pub fn with_session_token(mut self, token: impl Into<String>) -> Self {
+        self.session_token = Some(token.into());
+        self
+    }
     /// Allows `http://` endpoints (needed for local servers).
     pub fn with_allow_http(mut self, allow: bool) -> Self {
         self.allow_http = Some(allow);
@@ -78,8 +91,10 @@ impl S3Options {
         self.ignore_env = !read_env;
         self
     }
-    /// Retry at most `max_retries` times within `timeout` (object_store's default is 10 / 180 s;
-    /// tests want a short one so a dead server fails fast).
+    /// Retry at most `max_retries` times within `timeout` (default [`S3_RETRIES_MAX`] within
+    /// [`S3_RETRY_TIMEOUT`]; tests want a short one so a dead server fails fast). Server errors
+    /// (5xx), timeouts and dropped connections are retried with exponential back-off, and a
+    /// download cut off mid-body resumes with a range request; other errors are not retried.
     pub fn with_retry(mut self, max_retries: usize, timeout: Duration) -> Self {
         self.retry = Some((max_retries, timeout));
         self
@@ -103,24 +118,28 @@ impl S3Options {
                 .with_access_key_id(id)
                 .with_secret_access_key(secret);
         }
+        if let Some(token) = &self.session_token {
+            builder = builder.with_token(token);
+        }
         if let Some(v) = self.allow_http {
             builder = builder.with_allow_http(v);
         }
-        if let Some((max_retries, retry_timeout)) = self.retry {
-            builder = builder.with_retry(RetryConfig {
-                max_retries,
-                retry_timeout,
-                ..RetryConfig::default()
-            });
-        }
-        builder
+        let (max_retries, retry_timeout) = self.retry.unwrap_or((S3_RETRIES_MAX, S3_RETRY_TIMEOUT));
+        builder.with_retry(RetryConfig {
+            max_retries,
+            retry_timeout,
+            ..RetryConfig::default()
+        })
     }
 
     /// Secrets that must never appear in an error message.
     fn secrets(&self) -> Vec<String> {
         let mut secrets: Vec<String> = self.secret_access_key.iter().cloned().collect();
-        if let Ok(env_secret) = std::env::var("AWS_SECRET_ACCESS_KEY") {
-            secrets.push(env_secret);
+        secrets.extend(self.session_token.iter().cloned());
+        for var in ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
+            if let Ok(env_secret) = std::env::var(var) {
+                secrets.push(env_secret);
+            }
         }
         secrets.retain(|s| !s.is_empty());
         secrets
