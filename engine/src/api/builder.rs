@@ -25,7 +25,12 @@ pub struct EngineBuilder {
     options: InterpreterOptions,
     runner_options: TaskRunnerOptions,
     maprun: crate::maprun::MapRunOptions,
+    running_executions_max: usize,
 }
+
+/// How many executions started by [`Engine::start_execution`] may run at
+/// once by default (about 18 KB each while parked in a Task, so ~2 GB).
+pub const RUNNING_EXECUTIONS_MAX_DEFAULT: usize = 100_000;
 
 impl EngineBuilder {
     pub(crate) fn new(log: Arc<dyn EventLog>) -> EngineBuilder {
@@ -36,7 +41,21 @@ impl EngineBuilder {
             options: InterpreterOptions::default(),
             runner_options: TaskRunnerOptions::default(),
             maprun: crate::maprun::MapRunOptions::default(),
+            running_executions_max: RUNNING_EXECUTIONS_MAX_DEFAULT,
         }
+    }
+
+    /// At most this many executions started by
+    /// [`Engine::start_execution`] run at once (default
+    /// [`RUNNING_EXECUTIONS_MAX_DEFAULT`]; at least 1). A start past the
+    /// bound waits, before anything is recorded, until one of them ends:
+    /// back-pressure on a flood of starts instead of unbounded memory.
+    /// Map-run children have their own bound
+    /// ([`MapRunOptions::with_global_in_flight`](crate::maprun::MapRunOptions::with_global_in_flight));
+    /// executions recovered when the engine opens are not counted.
+    pub fn max_running_executions(mut self, executions: usize) -> Self {
+        self.running_executions_max = executions.max(1);
+        self
     }
 
     /// The task handlers Task states can name (default: the built-ins).
@@ -114,6 +133,10 @@ impl EngineBuilder {
                 ids: tokio::sync::Mutex::new(ids),
                 names: tokio::sync::Mutex::new(()),
                 redrives: tokio::sync::Mutex::new(()),
+                admission: Arc::new(tokio::sync::Semaphore::new(
+                    self.running_executions_max
+                        .min(tokio::sync::Semaphore::MAX_PERMITS),
+                )),
                 recovered,
             }),
         })

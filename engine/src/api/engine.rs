@@ -9,6 +9,7 @@ use tokio::sync::oneshot;
 use super::builder::EngineBuilder;
 use super::error::EngineError;
 use super::types::{ExecutionDescription, StateMachineInfo};
+use crate::asl::dataflow::{drop_iteratively, nesting_exceeds, JSON_NESTING_LEVELS_MAX};
 use crate::history::{ExecutionId, HistoryEvent};
 use crate::interpreter::Input;
 use crate::runtime::definitions;
@@ -33,6 +34,8 @@ pub(crate) struct Inner {
     pub names: tokio::sync::Mutex<()>,
     /// Serialises redrives (the second sees the first one's driver).
     pub redrives: tokio::sync::Mutex<()>,
+    /// One permit per running execution started through the API.
+    pub admission: Arc<tokio::sync::Semaphore>,
     pub recovered: usize,
 }
 
@@ -83,8 +86,9 @@ impl Engine {
         self.check_running()?;
         let shared = &self.inner.shared;
         let hash = definitions::hash_of(shared, state_machine)?;
-        let input_json = input.to_string();
+        let (input, input_json) = checked_json(input, shared.options.payload_limit_bytes)?;
         let Some(name) = name else {
+            let permit = self.admit().await?;
             let id = self
                 .inner
                 .ids
@@ -102,6 +106,7 @@ impl Engine {
                 input_json,
             )
             .await?;
+            self.release_when_done(id, permit);
             return Ok(id);
         };
         check_name(name)?;
@@ -128,6 +133,7 @@ impl Engine {
                 })
             };
         }
+        let permit = self.admit().await?;
         let id = self
             .inner
             .ids
@@ -145,7 +151,40 @@ impl Engine {
             input_json,
         )
         .await?;
+        self.release_when_done(id, permit);
         Ok(id)
+    }
+
+    /// Waits for a running-execution slot (the builder's
+    /// `max_running_executions`).
+    async fn admit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, EngineError> {
+        let permit = Arc::clone(&self.inner.admission)
+            .acquire_owned()
+            .await
+            .map_err(|_| EngineError::Stopped {
+                reason: "the admission semaphore is closed".into(),
+            })?;
+        self.check_running()?;
+        Ok(permit)
+    }
+
+    /// Holds `permit` until execution `id` ends (its completion is durable)
+    /// or its driver exits (the engine stops).
+    fn release_when_done(&self, id: ExecutionId, permit: tokio::sync::OwnedSemaphorePermit) {
+        let done = self
+            .inner
+            .shared
+            .running
+            .lock()
+            .get(&id)
+            .map(|running| running.done.clone());
+        let Some(mut done) = done else {
+            return; // Already ended: the permit is released here.
+        };
+        tokio::spawn(async move {
+            let _ = done.wait_for(Option::is_some).await;
+            drop(permit);
+        });
     }
 
     /// The execution's status, input and (once ended) output or error.
@@ -222,9 +261,16 @@ impl Engine {
     /// Completes the `.waitForTaskToken` task waiting for `token` with
     /// `output`; returns once that is durable.
     pub async fn send_task_success(&self, token: &str, output: Value) -> Result<(), EngineError> {
+        let (_, output_json) = checked_json(output, usize::MAX).map_err(|e| match e {
+            EngineError::InvalidArgument { reason, .. } => EngineError::InvalidArgument {
+                what: "task output",
+                reason,
+            },
+            other => other,
+        })?;
         let input = Input::TokenSucceeded {
             token: token.to_string(),
-            output_json: output.to_string(),
+            output_json,
         };
         self.send_token(token, input).await
     }
@@ -353,4 +399,28 @@ fn check_name(name: &str) -> Result<(), EngineError> {
         what: "execution name",
         reason: format!("{name:?} {reason}"),
     })
+}
+
+/// `value` and its JSON text, refused before anything is recorded (as Step
+/// Functions' StartExecution refuses it) when the text is over `limit_bytes`
+/// or the value nests too deep to be parsed back on replay.
+fn checked_json(value: Value, limit_bytes: usize) -> Result<(Value, String), EngineError> {
+    if nesting_exceeds(&value, JSON_NESTING_LEVELS_MAX) {
+        drop_iteratively(value);
+        return Err(EngineError::InvalidArgument {
+            what: "execution input",
+            reason: format!("nested more than {JSON_NESTING_LEVELS_MAX} levels deep"),
+        });
+    }
+    let text = value.to_string();
+    if text.len() > limit_bytes {
+        return Err(EngineError::InvalidArgument {
+            what: "execution input",
+            reason: format!(
+                "{} bytes is over the payload limit of {limit_bytes} bytes",
+                text.len()
+            ),
+        });
+    }
+    Ok((value, text))
 }

@@ -9,6 +9,8 @@ use tokio::task::AbortHandle;
 use super::counters::{GaugeGuard, RuntimeCounters};
 use super::shared::{Command, Shared};
 use super::trace;
+use crate::asl::dataflow::{drop_iteratively, nesting_exceeds, JSON_NESTING_LEVELS_MAX};
+use crate::asl::error::DATA_LIMIT_EXCEEDED;
 use crate::interpreter::{ExecutionState, Input, ScopePath, TaskSpec, TimerId};
 use crate::task::{CancellationToken, TaskInvocation, TaskOutcome};
 
@@ -122,6 +124,23 @@ impl OutcomeTarget {
             TaskOutcome::TimedOut | TaskOutcome::HeartbeatTimedOut
         );
         match outcome {
+            // A result too deep to parse back is refused before it is
+            // serialized (which would recurse once per level).
+            TaskOutcome::Succeeded(output)
+                if nesting_exceeds(&output, JSON_NESTING_LEVELS_MAX) =>
+            {
+                drop_iteratively(output);
+                Some(Input::TaskFailed {
+                    scope: self.scope,
+                    state: self.state,
+                    attempt: self.attempt,
+                    error: DATA_LIMIT_EXCEEDED.to_string(),
+                    cause: format!(
+                        "The state result is nested more than {JSON_NESTING_LEVELS_MAX} levels deep"
+                    ),
+                    timed_out: false,
+                })
+            }
             TaskOutcome::Succeeded(output) => Some(Input::TaskSucceeded {
                 scope: self.scope,
                 state: self.state,

@@ -10,14 +10,16 @@
 //!    discards it);
 //! 6. [`apply_output_path`] — OutputPath (`null` gives `{}`).
 //!
-//! [`check_payload_size`] enforces the payload limit
+//! [`check_payload_size`] enforces the payload limit and the nesting bound
 //! (`States.DataLimitExceeded`). The per-state helpers in [`states`] chain
 //! these for each state type. Nothing here does I/O or reads a clock.
 
 mod context;
+pub mod nesting;
 pub mod states;
 
 pub use context::{with_map_item, ContextObject};
+pub use nesting::{drop_iteratively, nesting_exceeds, JSON_NESTING_LEVELS_MAX};
 
 use std::borrow::Cow;
 
@@ -75,12 +77,20 @@ pub struct DataFlowEnv<'a> {
 }
 
 /// Fails with `States.DataLimitExceeded` when `value` serializes to more
-/// than the limit; `what` names the payload in the cause.
+/// than the limit, or nests deeper than [`JSON_NESTING_LEVELS_MAX`] (it could
+/// not be parsed back); `what` names the payload in the cause.
 pub fn check_payload_size(
     value: &Value,
     options: &DataFlowOptions,
     what: &str,
 ) -> Result<(), StatesError> {
+    // Depth first: measuring the size serializes, which recurses per level.
+    if nesting_exceeds(value, JSON_NESTING_LEVELS_MAX) {
+        return Err(StatesError::new(
+            DATA_LIMIT_EXCEEDED,
+            format!("The {what} is nested more than {JSON_NESTING_LEVELS_MAX} levels deep"),
+        ));
+    }
     let size = serialized_len(value);
     if size > options.payload_limit_bytes {
         return Err(StatesError::new(
