@@ -11,9 +11,9 @@ use std::time::Instant;
 
 use runtime_support::{engine, engine_on, history, kinds, run, T0_MS};
 use serde_json::{json, Value};
+use shoal_engine::api::ListExecutionsOptions;
 use shoal_engine::runtime::{Clock, TokioClock};
 use shoal_engine::task::{HandlerRegistry, TaskError};
-use shoal_engine::api::ListExecutionsOptions;
 use shoal_engine::{Engine, EngineError, ExecutionStatus};
 use shoal_storage::{EventLog, MemoryLog};
 
@@ -83,14 +83,24 @@ async fn execution_input_over_the_payload_limit_is_refused_at_start() {
     let over = json!({"s": "x".repeat(LIMIT - 7)});
     let err = engine.start_execution("sm", None, over).await.unwrap_err();
     assert!(
-        matches!(err, EngineError::InvalidArgument { what: "execution input", .. }),
+        matches!(
+            err,
+            EngineError::InvalidArgument {
+                what: "execution input",
+                ..
+            }
+        ),
         "{err}"
     );
     assert_eq!(
         err.to_string(),
         "invalid execution input: 262145 bytes is over the payload limit of 262144 bytes"
     );
-    assert_eq!(log.metrics().records, before, "nothing recorded for a refused start");
+    assert_eq!(
+        log.metrics().records,
+        before,
+        "nothing recorded for a refused start"
+    );
     engine.shutdown().await;
 }
 
@@ -116,8 +126,8 @@ async fn task_output_over_the_payload_limit_fails_with_data_limit_exceeded() {
         definition["States"]["C"] = json!({"Type": "Pass", "Result": "caught", "End": true});
         let id = run(&engine, &definition, json!({"bytes": LIMIT})).await;
         let done = engine.describe_execution(id).unwrap();
-        let by_name = definition["States"]["T"]["Catch"][0]["ErrorEquals"][0]
-            == "States.DataLimitExceeded";
+        let by_name =
+            definition["States"]["T"]["Catch"][0]["ErrorEquals"][0] == "States.DataLimitExceeded";
         if by_name {
             assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
             assert_eq!(done.output, Some(json!("caught")));
@@ -177,7 +187,8 @@ async fn inline_map_and_parallel_outputs_over_the_limit_fail_the_state() {
         cause,
         "The state result (400061 bytes) exceeds the maximum of 262144 bytes"
     );
-    let branch = json!({"StartAt": "B", "States": {"B": {"Type": "Task", "Resource": "big", "End": true}}});
+    let branch =
+        json!({"StartAt": "B", "States": {"B": {"Type": "Task", "Resource": "big", "End": true}}});
     let parallel = json!({"StartAt": "P", "States": {"P": {
         "Type": "Parallel", "Branches": [branch, branch], "End": true
     }}});
@@ -198,7 +209,10 @@ async fn deeply_nested_execution_input_is_refused_with_a_typed_error() {
         .await
         .unwrap();
     // 128 levels is serde_json's parse limit: the deepest input that can be replayed.
-    let id = engine.start_execution("sm", None, nested(127)).await.unwrap();
+    let id = engine
+        .start_execution("sm", None, nested(127))
+        .await
+        .unwrap();
     let done = engine.wait_for_completion(id).await.unwrap();
     assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
     for depth in [200, 10_000] {
@@ -207,7 +221,13 @@ async fn deeply_nested_execution_input_is_refused_with_a_typed_error() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, EngineError::InvalidArgument { what: "execution input", .. }),
+            matches!(
+                err,
+                EngineError::InvalidArgument {
+                    what: "execution input",
+                    ..
+                }
+            ),
             "{err}"
         );
         assert_eq!(
@@ -222,9 +242,13 @@ async fn deeply_nested_execution_input_is_refused_with_a_typed_error() {
 async fn deeply_nested_task_output_fails_the_task() {
     let (engine, log, clock) = engine(handlers()).await;
     for depth in [200, 10_000] {
-        let (error, cause) = failure(&engine, &task("deep", json!({})), json!({ "depth": depth })).await;
+        let (error, cause) =
+            failure(&engine, &task("deep", json!({})), json!({ "depth": depth })).await;
         assert_eq!(error, "States.DataLimitExceeded");
-        assert_eq!(cause, "The state result is nested more than 127 levels deep");
+        assert_eq!(
+            cause,
+            "The state result is nested more than 127 levels deep"
+        );
     }
     // The failed executions replay after a restart.
     engine.shutdown().await;
@@ -261,8 +285,14 @@ async fn deeply_nested_definitions_are_invalid_not_a_stack_overflow() {
         );
     }
     for (what, text) in [("Result", result), ("Choice", choice), ("Parallel", branch)] {
-        let err = engine.register_state_machine("deep", &text).await.unwrap_err();
-        assert!(matches!(err, EngineError::InvalidDefinition { .. }), "{what}: {err}");
+        let err = engine
+            .register_state_machine("deep", &text)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, EngineError::InvalidDefinition { .. }),
+            "{what}: {err}"
+        );
         println!("{what}: {err}");
         assert!(
             err.to_string().contains("recursion limit exceeded"),

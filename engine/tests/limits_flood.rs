@@ -90,7 +90,12 @@ async fn a_flood_of_starts_is_admitted_within_the_running_bound() {
         callers.push(tokio::spawn(async move {
             let mut last = None;
             while next.fetch_add(1, Ordering::SeqCst) < starts {
-                last = Some(engine.start_execution("flood", None, json!({"i": 1})).await.unwrap());
+                last = Some(
+                    engine
+                        .start_execution("flood", None, json!({"i": 1}))
+                        .await
+                        .unwrap(),
+                );
             }
             last
         }));

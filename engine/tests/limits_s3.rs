@@ -62,7 +62,8 @@ async fn fixture(label: &str) -> String {
 }
 
 async fn engine_through(proxy: &FaultProxy, retries: usize) -> Engine {
-    let options = MapRunOptions::new().with_stores(stores("data", Some(&proxy.endpoint()), retries));
+    let options =
+        MapRunOptions::new().with_stores(stores("data", Some(&proxy.endpoint()), retries));
     let (handlers, _) = handlers();
     engine_with(&MemoryLog::new(), handlers, options).await
 }
@@ -95,7 +96,11 @@ async fn assert_reader_failed(engine: &Engine, definition: &Value) -> String {
     let map_run = engine.describe_map_run(&arn).unwrap();
     assert_eq!(map_run.status, MapRunStatus::Failed);
     assert_eq!(map_run.error.as_deref(), Some("States.ItemReaderFailed"));
-    println!("failed after {:?}: {}", started.elapsed(), done.cause.as_deref().unwrap());
+    println!(
+        "failed after {:?}: {}",
+        started.elapsed(),
+        done.cause.as_deref().unwrap()
+    );
     done.cause.unwrap()
 }
 

@@ -28,11 +28,11 @@ async fn results_over_the_payload_limit_fail_with_data_limit_exceeded() {
         .build()
         .await
         .unwrap();
-    // 100 outputs of ~30 bytes: 3,000 bytes of results, over 2,000.
-    let input: Vec<Value> = (0..100)
-        .map(|i| json!({"v": format!("{i:0>28}")}))
-        .collect();
-    let id = run(&engine, &map_definition(json!({})), Value::Array(input)).await;
+    // 100 outputs of 30 bytes: 3,000 bytes of results, over 2,000 (the
+    // start input itself must stay under the limit, or the start is refused).
+    let input: Vec<Value> = (0..100).map(|i| json!(i)).collect();
+    let selector = json!({"ItemSelector": {"v": "0".repeat(28)}});
+    let id = run(&engine, &map_definition(selector), Value::Array(input)).await;
     let done = engine.describe_execution(id).unwrap();
     assert_eq!(done.status, ExecutionStatus::Failed);
     assert_eq!(

@@ -76,7 +76,9 @@ fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
 }
 
 fn registry(name: &str, url: &str, options: &S3Options) -> StoreRegistry {
@@ -108,7 +110,9 @@ fn no_secret_reaches_the_log_history_errors_or_traces() {
             .with_session_token(SESSION_TOKEN)
             .with_retry(1, Duration::from_secs(20));
         let key = format!("secrets-{}/items.jsonl", std::process::id());
-        let upload = registry("up", "s3://shoal-test", &real).resolve("up").unwrap();
+        let upload = registry("up", "s3://shoal-test", &real)
+            .resolve("up")
+            .unwrap();
         let lines: String = (0..20).map(|i| format!("{{\"v\":{i}}}\n")).collect();
         upload.put(&key, Bytes::from(lines)).await.unwrap();
 
@@ -158,7 +162,13 @@ fn no_secret_reaches_the_log_history_errors_or_traces() {
             }
             if status == ExecutionStatus::Failed {
                 assert_eq!(done.error.as_deref(), Some("States.ItemReaderFailed"));
-                assert!(done.cause.as_deref().unwrap().contains(&format!("bad:{key}")), "{done:?}");
+                assert!(
+                    done.cause
+                        .as_deref()
+                        .unwrap()
+                        .contains(&format!("bad:{key}")),
+                    "{done:?}"
+                );
             }
         }
         let err = engine.describe_map_run("no such run").unwrap_err();
@@ -169,15 +179,25 @@ fn no_secret_reaches_the_log_history_errors_or_traces() {
     let captured = capture.0.lock().clone();
     assert!(!captured.is_empty(), "the subscriber captured nothing");
     assert!(
-        contains(&captured, "shoal_engine") || contains(&captured, "object_store") || contains(&captured, "reqwest") || contains(&captured, "hyper"),
+        contains(&captured, "shoal_engine")
+            || contains(&captured, "object_store")
+            || contains(&captured, "reqwest")
+            || contains(&captured, "hyper"),
         "the capture holds no library events"
     );
     let files = files_under(data.path());
     assert!(!files.is_empty());
     for needle in [secret.as_str(), WRONG_SECRET, SESSION_TOKEN] {
-        assert!(!contains(&captured, needle), "captured traces hold a secret");
+        assert!(
+            !contains(&captured, needle),
+            "captured traces hold a secret"
+        );
         for (path, bytes) in &files {
-            assert!(!contains(bytes, needle), "{} holds a secret", path.display());
+            assert!(
+                !contains(bytes, needle),
+                "{} holds a secret",
+                path.display()
+            );
         }
         for text in &texts {
             assert!(!text.contains(needle), "{text}");

@@ -40,11 +40,7 @@ fn ten_megabyte_records_fail_with_the_record_cap_naming_object_and_line() {
     let mut array = b"[1,\n2,\n\"".to_vec();
     array.extend(std::iter::repeat_n(b'z', TEN_MB));
     array.extend_from_slice(b"\"]");
-    let (_dir, store) = local_with(&[
-        ("big.jsonl", jsonl),
-        ("big.csv", csv),
-        ("big.json", array),
-    ]);
+    let (_dir, store) = local_with(&[("big.jsonl", jsonl), ("big.csv", csv), ("big.json", array)]);
     let cases = [
         ("big.jsonl", "JSONL", "record in b:big.jsonl at line 3, byte offset 16, exceeds the 1048576-byte record limit (unclosed quote or missing line break?)"),
         ("big.csv", "CSV", "record in b:big.csv at record 3, byte offset 10, exceeds the 1048576-byte record limit (unclosed quote or missing line break?)"),
@@ -57,7 +53,13 @@ fn ten_megabyte_records_fail_with_the_record_cap_naming_object_and_line() {
             .block_on(read_all(&spec, &store, 100, &ReaderOptions::new()))
             .unwrap_err();
         assert!(
-            matches!(err, ReaderError::RecordTooLarge { cap_bytes: DEFAULT_RECORD_CAP_BYTES, .. }),
+            matches!(
+                err,
+                ReaderError::RecordTooLarge {
+                    cap_bytes: DEFAULT_RECORD_CAP_BYTES,
+                    ..
+                }
+            ),
             "{err}"
         );
         assert_eq!(err.to_string(), expected);
@@ -74,12 +76,22 @@ fn records_within_a_raised_cap_are_read() {
     let options = ReaderOptions::new().with_record_cap_bytes(TEN_MB + 16);
     let runtime = runtime();
     let items = runtime
-        .block_on(read_all(&get_object("big.jsonl", json!({"InputType": "JSONL"})), &store, 10, &options))
+        .block_on(read_all(
+            &get_object("big.jsonl", json!({"InputType": "JSONL"})),
+            &store,
+            10,
+            &options,
+        ))
         .unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[1].as_str().map(str::len), Some(TEN_MB));
     let items = runtime
-        .block_on(read_all(&get_object("big.csv", json!({"InputType": "CSV"})), &store, 10, &options))
+        .block_on(read_all(
+            &get_object("big.csv", json!({"InputType": "CSV"})),
+            &store,
+            10,
+            &options,
+        ))
         .unwrap();
     assert_eq!(items[0]["h"].as_str().map(str::len), Some(TEN_MB));
 }
@@ -94,12 +106,20 @@ fn items_nested_ten_thousand_levels_fail_with_a_typed_error() {
     let (_dir, store) = local_with(&[
         ("deep.jsonl", format!("1\n{deep}\n").into()),
         ("deep.json", format!("[1,\n{deep}]").into()),
-        ("skipped.json", format!("{{\"skip\": {deep}, \"items\": [1, 2]}}").into()),
+        (
+            "skipped.json",
+            format!("{{\"skip\": {deep}, \"items\": [1, 2]}}").into(),
+        ),
         ("ok.jsonl", format!("{}\n", nested_text(127)).into()),
     ]);
     let runtime = runtime();
     let read = |key: &str, config| {
-        runtime.block_on(read_all(&get_object(key, config), &store, 10, &ReaderOptions::new()))
+        runtime.block_on(read_all(
+            &get_object(key, config),
+            &store,
+            10,
+            &ReaderOptions::new(),
+        ))
     };
     let err = read("deep.jsonl", json!({"InputType": "JSONL"})).unwrap_err();
     assert_eq!(
@@ -112,10 +132,19 @@ fn items_nested_ten_thousand_levels_fail_with_a_typed_error() {
         "malformed JSON in b:deep.json at line 2, byte offset 4: recursion limit exceeded at line 1 column 128"
     );
     // Members off the ItemsPointer path are skipped without parsing, however deep.
-    let items = read("skipped.json", json!({"InputType": "JSON", "ItemsPointer": "/items"})).unwrap();
+    let items = read(
+        "skipped.json",
+        json!({"InputType": "JSON", "ItemsPointer": "/items"}),
+    )
+    .unwrap();
     assert_eq!(items, vec![json!(1), json!(2)]);
     // 127 levels (serde_json's limit is 128) is an ordinary item.
-    assert_eq!(read("ok.jsonl", json!({"InputType": "JSONL"})).unwrap().len(), 1);
+    assert_eq!(
+        read("ok.jsonl", json!({"InputType": "JSONL"}))
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -145,20 +174,28 @@ fn keys_with_dot_dot_absolute_or_control_characters_are_refused() {
 }
 
 /// Lists a fresh directory holding `a.json`, `c.json` and a file named `odd` (raw bytes).
-fn list_dir_with(odd: &[u8], options: &ReaderOptions) -> Result<Vec<serde_json::Value>, ReaderError> {
+fn list_dir_with(
+    odd: &[u8],
+    options: &ReaderOptions,
+) -> Result<Vec<serde_json::Value>, ReaderError> {
     let dir = tempfile::tempdir().unwrap();
     for name in [b"a.json".as_slice(), b"c.json", odd] {
         std::fs::write(dir.path().join(std::ffi::OsStr::from_bytes(name)), "1").unwrap();
     }
     let store = Store::local("b", dir.path()).unwrap();
-    let listing = spec(json!({"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": "b", "Prefix": ""}}));
+    let listing = spec(
+        json!({"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": "b", "Prefix": ""}}),
+    );
     runtime().block_on(read_all(&listing, &store, 10, options))
 }
 
 #[test]
 fn local_listings_with_control_characters_or_invalid_utf8_in_file_names() {
     let err = list_dir_with(b"b\x01.json", &ReaderOptions::new()).unwrap_err();
-    assert!(matches!(err, ReaderError::UnrepresentableKey { .. }), "{err}");
+    assert!(
+        matches!(err, ReaderError::UnrepresentableKey { .. }),
+        "{err}"
+    );
     assert_eq!(err.step_functions_error().0, ITEM_READER_FAILED);
     println!("control character: {err}");
     let err = list_dir_with(b"b\xff.json", &ReaderOptions::new()).unwrap_err();

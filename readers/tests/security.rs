@@ -87,13 +87,23 @@ fn symlinked_parents_and_relative_links_cannot_be_read_through() {
     }
     // A link that stays inside the root is followed.
     let items = runtime
-        .block_on(read_all(&jsonl("same/ok.jsonl"), &t.store, 10, &ReaderOptions::new()))
+        .block_on(read_all(
+            &jsonl("same/ok.jsonl"),
+            &t.store,
+            10,
+            &ReaderOptions::new(),
+        ))
         .unwrap();
     assert_eq!(items, vec![json!({"ok": 2})]);
     // A link to itself is an I/O error naming the object, not an escape or a hang.
     symlink(t.root.path().join("loop"), t.root.path().join("loop")).unwrap();
     let err = runtime
-        .block_on(read_all(&jsonl("loop"), &t.store, 10, &ReaderOptions::new()))
+        .block_on(read_all(
+            &jsonl("loop"),
+            &t.store,
+            10,
+            &ReaderOptions::new(),
+        ))
         .unwrap_err();
     assert!(matches!(err, ReaderError::Store { .. }), "{err}");
     assert!(err.to_string().contains("local:loop"), "{err}");
@@ -113,7 +123,10 @@ fn writes_of_new_nested_keys_under_a_symlinked_parent_are_refused() {
         assert!(!t.outside.path().join("a").exists());
         assert!(!t.outside.path().join("sub/x").exists());
         // New nested keys inside the root are fine.
-        t.store.put("fresh/a/b.json", Bytes::from("{}")).await.unwrap();
+        t.store
+            .put("fresh/a/b.json", Bytes::from("{}"))
+            .await
+            .unwrap();
         assert!(t.root.path().join("fresh/a/b.json").exists());
     });
 }
@@ -122,24 +135,37 @@ fn writes_of_new_nested_keys_under_a_symlinked_parent_are_refused() {
 fn listings_leave_out_what_links_outside_point_at() {
     let t = tree();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let listing = spec(json!({"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": "local", "Prefix": ""}}));
+    let listing = spec(
+        json!({"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": "local", "Prefix": ""}}),
+    );
     let items = runtime
         .block_on(read_all(&listing, &t.store, 10, &ReaderOptions::new()))
         .unwrap();
     let keys: Vec<&str> = items.iter().map(|i| i["Key"].as_str().unwrap()).collect();
     assert!(
-        keys.iter().all(|k| !k.starts_with("up") && !k.starts_with("deep") && *k != "rel"),
+        keys.iter()
+            .all(|k| !k.starts_with("up") && !k.starts_with("deep") && *k != "rel"),
         "{keys:?}"
     );
-    assert!(keys.contains(&"ok.jsonl") && keys.contains(&"inner/ok.jsonl"), "{keys:?}");
+    assert!(
+        keys.contains(&"ok.jsonl") && keys.contains(&"inner/ok.jsonl"),
+        "{keys:?}"
+    );
     // A symlink loop fails the whole listing (object_store's directory walk), naming the store.
     symlink(t.root.path().join("loop"), t.root.path().join("loop")).unwrap();
     let err = runtime
         .block_on(read_all(&listing, &t.store, 10, &ReaderOptions::new()))
         .unwrap_err();
     assert!(matches!(err, ReaderError::Store { .. }), "{err}");
-    assert!(err.to_string().starts_with("store error on local:: "), "{err}");
-    assert!(err.to_string().contains("Too many levels of symbolic links"), "{err}");
+    assert!(
+        err.to_string().starts_with("store error on local:: "),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("Too many levels of symbolic links"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -150,8 +176,16 @@ fn a_root_reached_through_a_symlink_is_confined_to_its_target() {
     let store = Store::local("local", links.path().join("root")).unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let items = runtime
-        .block_on(read_all(&jsonl("ok.jsonl"), &store, 10, &ReaderOptions::new()))
+        .block_on(read_all(
+            &jsonl("ok.jsonl"),
+            &store,
+            10,
+            &ReaderOptions::new(),
+        ))
         .unwrap();
     assert_eq!(items, vec![json!({"ok": 1})]);
-    assert!(matches!(store.path("up/secret.jsonl"), Err(StoreError::Escapes { .. })));
+    assert!(matches!(
+        store.path("up/secret.jsonl"),
+        Err(StoreError::Escapes { .. })
+    ));
 }

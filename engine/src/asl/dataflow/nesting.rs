@@ -57,7 +57,10 @@ mod tests {
             value = if i % 2 == 0 {
                 Value::Array(vec![value])
             } else {
-                json!({ "k": value })
+                // Not json!: it would serialize `value` (recursively) to embed it.
+                let mut members = serde_json::Map::new();
+                members.insert("k".to_owned(), value);
+                Value::Object(members)
             };
         }
         value
