@@ -168,21 +168,22 @@ impl Engine {
         Ok(permit)
     }
 
-    /// Holds `permit` until execution `id` ends (its completion is durable)
-    /// or its driver exits (the engine stops).
+    /// Holds `permit` until the driver of execution `id` exits (its
+    /// completion is durable, or the engine stops).
     fn release_when_done(&self, id: ExecutionId, permit: tokio::sync::OwnedSemaphorePermit) {
-        let done = self
+        let sender = self
             .inner
             .shared
             .running
             .lock()
             .get(&id)
-            .map(|running| running.done.clone());
-        let Some(mut done) = done else {
+            .map(|running| running.sender.clone());
+        let Some(sender) = sender else {
             return; // Already ended: the permit is released here.
         };
         tokio::spawn(async move {
-            let _ = done.wait_for(Option::is_some).await;
+            // Closed once the driver exited: ended durably, or stopped.
+            sender.closed().await;
             drop(permit);
         });
     }

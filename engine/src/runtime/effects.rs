@@ -126,9 +126,7 @@ impl OutcomeTarget {
         match outcome {
             // A result too deep to parse back is refused before it is
             // serialized (which would recurse once per level).
-            TaskOutcome::Succeeded(output)
-                if nesting_exceeds(&output, JSON_NESTING_LEVELS_MAX) =>
-            {
+            TaskOutcome::Succeeded(output) if nesting_exceeds(&output, JSON_NESTING_LEVELS_MAX) => {
                 drop_iteratively(output);
                 Some(Input::TaskFailed {
                     scope: self.scope,
