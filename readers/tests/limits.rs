@@ -200,5 +200,16 @@ fn local_listings_with_control_characters_or_invalid_utf8_in_file_names() {
     let err = list_dir_with(b"b\xff.json", &ReaderOptions::new()).unwrap_err();
     assert_eq!(err.step_functions_error().0, ITEM_READER_FAILED);
     println!("invalid UTF-8: {err}");
+    // Skip cannot get past a name the local store's directory walk fails on:
+    // the same error, not an endless listing (regression: it looped).
+    let skip =
+        ReaderOptions::new().with_unrepresentable_keys(shoal_readers::UnrepresentableKeys::Skip);
+    for odd in [b"b\x01.json".as_slice(), b"b\xff.json"] {
+        let err = list_dir_with(odd, &skip).unwrap_err();
+        assert!(
+            matches!(err, ReaderError::UnrepresentableKey { .. }),
+            "{err}"
+        );
+    }
     let _ = Bytes::new();
 }

@@ -99,7 +99,11 @@ impl ListingReader {
                         .strip_prefix(self.store.key_prefix())
                         .unwrap_or(&key)
                         .to_owned();
-                    if self.policy == UnrepresentableKeys::Fail {
+                    // Skipping is impossible when the key is unknown, or when the same key
+                    // comes back after skipping it (a store that lists a whole directory
+                    // before applying the offset, like the local one): fail, never loop.
+                    let again = request.start_after.as_deref() == Some(key.as_str());
+                    if self.policy == UnrepresentableKeys::Fail || key.is_empty() || again {
                         return Err(ReaderError::UnrepresentableKey {
                             store: self.store.name().to_owned(),
                             prefix: self.prefix.clone(),
