@@ -115,6 +115,9 @@ impl LogChecker {
     }
 }
 
+/// The label of a kill after which every execution had ended.
+pub const ALL_ENDED: &str = "everything ended";
+
 /// What a map run was doing when the child died.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RunPhase {
@@ -155,7 +158,7 @@ impl Phase {
         } else if self.executions.1 > 0 {
             "plain executions only"
         } else {
-            "everything ended"
+            ALL_ENDED
         }
     }
 }

@@ -314,6 +314,11 @@ fn cycle(
             );
         }
         totals.distribution.add(at.name(), &phase, in_flight);
+        if phase.label() == checker::ALL_ENDED {
+            // Nothing left to interrupt: further kills would only hit the
+            // recovery of a finished workload.
+            break;
+        }
     }
     runtime.block_on(async {
         let (engine, outcomes) = run_workload(dir.path(), &setup, "end", || {}).await;
