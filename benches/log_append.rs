@@ -7,7 +7,10 @@
 //! share of records, one record per commit, awaiting each acknowledgement);
 //! after it, a table of records/s and p50/p99 latency over all rounds is
 //! printed, followed by the disk bytes per record after 1M records.
-//! `SHOAL_BENCH_SKIP_DISK=1` skips the disk figure.
+//! `SHOAL_BENCH_SKIP_DISK=1` skips the disk figure;
+//! `SHOAL_BENCH_BLOCK_BYTES=N` sets the journal block size of every log
+//! (default: `SledLogOptions`' own). Run one case with a criterion filter,
+//! e.g. `cargo bench --bench log_append -- sled_log/10000`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -216,6 +219,18 @@ fn dir_bytes(dir: &std::path::Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// The options every benchmarked log opens with.
+fn log_options() -> SledLogOptions {
+    let options = SledLogOptions::new();
+    match std::env::var("SHOAL_BENCH_BLOCK_BYTES")
+        .ok()
+        .and_then(|bytes| bytes.parse().ok())
+    {
+        Some(bytes) => options.with_journal_block_bytes(bytes),
+        None => options,
+    }
+}
+
 fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -225,7 +240,7 @@ fn main() {
     let mut table = Vec::new();
     let log = |dir: &std::path::Path| {
         Target::Log(Arc::new(
-            SledLog::open(dir, SledLogOptions::new()).expect("open log"),
+            SledLog::open(dir, log_options()).expect("open log"),
         ))
     };
     let raw = |dir: &std::path::Path| {
@@ -239,10 +254,10 @@ fn main() {
     if !test_mode && std::env::var_os("SHOAL_BENCH_SKIP_DISK").is_none() {
         const RECORDS: u64 = 1_000_000;
         for (label, options) in [
-            ("compaction on (default)", SledLogOptions::new()),
+            ("compaction on (default)", log_options()),
             (
                 "compaction off (journal only)",
-                SledLogOptions::new().with_compaction(false),
+                log_options().with_compaction(false),
             ),
         ] {
             let (per_record, journal) = disk_bytes_per_record(&runtime, options, RECORDS);

@@ -46,6 +46,7 @@ mod log;
 mod memory;
 mod sled_log;
 mod stats;
+mod stream_hash;
 mod types;
 mod validate;
 

@@ -1,8 +1,6 @@
 //! Checks every backend applies to a batch before accepting it: size limits
 //! and the single-writer sequence rule (contract item 4).
 
-use std::collections::HashMap;
-
 use crate::batch::{RowOp, WriteBatch};
 use crate::error::LogError;
 use crate::types::{Seq, StreamId};
@@ -20,7 +18,7 @@ pub const ROW_KEY_BYTES_MAX: usize = 4 * 1024;
 pub const ROW_VALUE_BYTES_MAX: usize = 16 * 1024 * 1024;
 
 /// The new last sequence number of each stream a batch writes.
-pub(crate) type StreamHeads = HashMap<StreamId, Seq>;
+pub(crate) type StreamHeads = crate::stream_hash::StreamMap<Seq>;
 
 /// Per-batch heads: a batch writes few streams, so a linear list beats a
 /// hash map (no hashing, one small allocation).

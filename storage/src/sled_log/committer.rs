@@ -210,7 +210,8 @@ impl Committer {
         #[cfg(test)]
         self.shared.faults.maybe_panic();
         let mut outcomes = Vec::with_capacity(batches.len());
-        let mut group_heads = StreamHeads::with_capacity(batches.len());
+        let mut group_heads =
+            StreamHeads::with_capacity_and_hasher(batches.len(), Default::default());
         let mut sled_batch = sled::Batch::default();
         let mut records = Vec::with_capacity(batches.len());
         let mut row_ops = 0u64;

@@ -6,7 +6,9 @@
 //! their records are in sled as chunks. Its size is bounded by
 //! `SledLogOptions::journal_bytes_max` (the committer waits above it).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
+
+use crate::stream_hash::StreamMap;
 
 use crate::types::{Record, Seq, StreamId};
 
@@ -30,7 +32,7 @@ struct BlockInfo {
 /// one entry where a `Vec` of exact capacity costs ~60.
 #[derive(Debug, Default)]
 pub(crate) struct PendingIndex {
-    streams: HashMap<StreamId, Vec<PendingRecord>>,
+    streams: StreamMap<Vec<PendingRecord>>,
     blocks: BTreeMap<u64, BlockInfo>,
     bytes: usize,
     records: usize,

@@ -1,7 +1,7 @@
 //! The committer's memory of each recently written stream's last sequence
 //! number, so checking a batch's sequence numbers rarely needs a read.
 
-use std::collections::HashMap;
+use crate::stream_hash::StreamMap;
 
 use crate::types::{Seq, StreamId};
 
@@ -11,8 +11,8 @@ use crate::types::{Seq, StreamId};
 /// stay cached: an LRU approximation with O(1) work per operation.
 #[derive(Debug)]
 pub(crate) struct SeqCache {
-    young: HashMap<StreamId, Seq>,
-    old: HashMap<StreamId, Seq>,
+    young: StreamMap<Seq>,
+    old: StreamMap<Seq>,
     generation_streams: usize,
 }
 
@@ -20,8 +20,8 @@ impl SeqCache {
     /// A cache holding at least `streams` streams (and at most twice that).
     pub(crate) fn new(streams: usize) -> SeqCache {
         SeqCache {
-            young: HashMap::new(),
-            old: HashMap::new(),
+            young: StreamMap::default(),
+            old: StreamMap::default(),
             generation_streams: streams.max(1),
         }
     }
