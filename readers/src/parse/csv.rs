@@ -110,19 +110,7 @@ impl CsvParser {
         self.at.records += 1;
         self.at.line = self.at.records + 1;
         self.consumed = 0;
-        let mut fields = Vec::with_capacity(self.ends_len);
-        let mut from = 0;
-        for &end in &self.ends[..self.ends_len] {
-            let text =
-                std::str::from_utf8(&self.output[from..end]).map_err(|e| ReaderError::Csv {
-                    object: self.object.clone(),
-                    record: start.records + 1,
-                    offset: start.offset,
-                    message: format!("field {} is not UTF-8: {e}", fields.len() + 1),
-                })?;
-            fields.push(text);
-            from = end;
-        }
+        let fields = self.fields(&start)?;
         let item = match &self.headers {
             None => {
                 let headers: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
@@ -141,6 +129,42 @@ impl CsvParser {
             });
         }
         Ok(())
+    }
+
+    /// The current record's fields. The record is validated as UTF-8 once; every field is then
+    /// a slice of it, and a field boundary that is not a character boundary means that field
+    /// is not UTF-8 on its own (the slow path then names it).
+    fn fields(&self, start: &FilePosition) -> Result<Vec<&str>, ReaderError> {
+        let ends = &self.ends[..self.ends_len];
+        let whole = &self.output[..ends.last().copied().unwrap_or(0)];
+        let mut fields = Vec::with_capacity(ends.len());
+        if let Ok(text) = std::str::from_utf8(whole) {
+            let mut from = 0;
+            for &end in ends {
+                match text.get(from..end) {
+                    Some(field) => fields.push(field),
+                    None => break,
+                }
+                from = end;
+            }
+            if fields.len() == ends.len() {
+                return Ok(fields);
+            }
+            fields.clear();
+        }
+        let mut from = 0;
+        for &end in ends {
+            let text =
+                std::str::from_utf8(&self.output[from..end]).map_err(|e| ReaderError::Csv {
+                    object: self.object.clone(),
+                    record: start.records + 1,
+                    offset: start.offset,
+                    message: format!("field {} is not UTF-8: {e}", fields.len() + 1),
+                })?;
+            fields.push(text);
+            from = end;
+        }
+        Ok(fields)
     }
 
     fn item(
@@ -281,6 +305,29 @@ mod tests {
         parser.finish(&mut out).unwrap();
         let ends: Vec<u64> = out.iter().map(|r| r.end.offset).collect();
         assert_eq!(ends, vec![5, 7]);
+    }
+
+    #[test]
+    fn a_character_split_across_fields_is_not_utf8() {
+        // "é" is C3 A9: the record as a whole is valid UTF-8, but neither field is.
+        let mut parser = CsvParser::new(
+            "m:t".into(),
+            b',',
+            Some(vec!["a".into(), "b".into()]),
+            FilePosition::default(),
+            64,
+            false,
+        )
+        .unwrap();
+        let mut out = VecDeque::new();
+        let error = parser
+            .feed(b"ok,\xc3\xa9\nx\xc3,\xa9y\n", &mut out)
+            .unwrap_err();
+        assert_eq!(out.len(), 1, "the valid first record is kept");
+        assert!(
+            matches!(&error, ReaderError::Csv { record: 2, message, .. } if message.starts_with("field 1 is not UTF-8")),
+            "{error:?}"
+        );
     }
 
     #[test]

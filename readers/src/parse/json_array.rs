@@ -3,8 +3,9 @@
 //!
 //! The splitter tracks only what it needs to find element boundaries over arbitrary chunking:
 //! nesting depth, whether it is inside a string, and whether the previous byte was a backslash.
-//! Element bytes are buffered up to the per-record cap; nothing else is kept, so a 10 GB array
-//! costs one element of memory. Bytes after the array's closing `]` are not examined.
+//! An element that lies wholly in one feed is parsed in place; one cut by a feed boundary is
+//! buffered up to the per-record cap. Nothing else is kept, so a 10 GB array costs one element
+//! of memory. Bytes after the array's closing `]` are not examined.
 //!
 //! Resuming: a checkpoint offset always lies just after an element, inside the target array,
 //! so a parser built with `after_element` continues there without re-reading what came before.
@@ -147,19 +148,27 @@ impl JsonArrayParser {
                 cap_bytes: self.cap_bytes,
             });
         }
-        self.element.extend_from_slice(&data[..used]);
         self.advance(&data[..used]);
-        if complete {
-            let bytes = std::mem::take(&mut self.element);
-            let value = serde_json::from_slice(&bytes)
-                .map_err(|e| self.error(self.element_start, e.to_string()))?;
-            self.at.records += 1;
-            self.phase = Phase::AfterElement;
-            out.push_back(Record {
-                value,
-                end: self.at,
-            });
+        if !complete {
+            self.element.extend_from_slice(&data[..used]);
+            return Ok(used);
         }
+        // An element that lies wholly in this feed is parsed in place, without a copy.
+        let parsed = if self.element.is_empty() {
+            serde_json::from_slice(&data[..used])
+        } else {
+            self.element.extend_from_slice(&data[..used]);
+            let parsed = serde_json::from_slice(&self.element);
+            self.element.clear();
+            parsed
+        };
+        let value = parsed.map_err(|e| self.error(self.element_start, e.to_string()))?;
+        self.at.records += 1;
+        self.phase = Phase::AfterElement;
+        out.push_back(Record {
+            value,
+            end: self.at,
+        });
         Ok(used)
     }
 

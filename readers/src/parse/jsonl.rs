@@ -41,6 +41,7 @@ impl JsonlParser {
         let start = self.at;
         self.at.offset += consumed as u64;
         self.at.line += 1;
+        // A record starts with a non-space byte almost always, so this rarely scans far.
         if line.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
@@ -72,7 +73,7 @@ impl JsonlParser {
 impl RecordParser for JsonlParser {
     fn feed(&mut self, data: &[u8], out: &mut VecDeque<Record>) -> Result<(), ReaderError> {
         let mut rest = data;
-        while let Some(newline) = rest.iter().position(|b| *b == b'\n') {
+        while let Some(newline) = memchr::memchr(b'\n', rest) {
             let (line, tail) = rest.split_at(newline);
             if self.partial.is_empty() {
                 self.emit(line, newline + 1, out)?;

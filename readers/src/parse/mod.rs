@@ -34,5 +34,5 @@ pub(crate) trait RecordParser: Send {
 
 /// 1-based line number after `line` plus the newlines in `bytes`.
 pub(crate) fn count_lines(line: u64, bytes: &[u8]) -> u64 {
-    line + bytes.iter().filter(|b| **b == b'\n').count() as u64
+    line + memchr::memchr_iter(b'\n', bytes).count() as u64
 }

@@ -176,7 +176,8 @@ impl FileReader {
     }
 
     async fn next(&mut self, max_items: usize) -> Result<Batch, ReaderError> {
-        let mut items = Vec::new();
+        // Reserved up front (bounded: a caller may ask for far more than it will get).
+        let mut items = Vec::with_capacity(max_items.clamp(1, 4096));
         while !self.exhausted && items.len() < max_items.max(1) {
             match self.stream.next().await? {
                 Some(record) => {

@@ -29,7 +29,10 @@ impl ValueScan {
 
     /// Scans `data`; returns the bytes that belong to the value and whether it is complete.
     pub(super) fn run(&mut self, data: &[u8]) -> (usize, bool) {
-        for (i, &byte) in data.iter().enumerate() {
+        let mut i = 0;
+        while i < data.len() {
+            let byte = data[i];
+            i += 1;
             if !self.started {
                 self.started = true;
                 match byte {
@@ -41,7 +44,7 @@ impl ValueScan {
             }
             if self.scalar {
                 if matches!(byte, b',' | b']' | b'}') || byte.is_ascii_whitespace() {
-                    return (i, true);
+                    return (i - 1, true);
                 }
                 continue;
             }
@@ -53,7 +56,14 @@ impl ValueScan {
                 } else if byte == b'"' {
                     self.in_string = false;
                     if self.depth == 0 {
-                        return (i + 1, true);
+                        return (i, true);
+                    }
+                } else {
+                    // Plain string bytes are most of a typical element: jump to the next byte
+                    // that can change the state instead of stepping through them one by one.
+                    match memchr::memchr2(b'"', b'\\', &data[i..]) {
+                        Some(next) => i += next,
+                        None => return (data.len(), false),
                     }
                 }
                 continue;
@@ -64,7 +74,7 @@ impl ValueScan {
                 b'}' | b']' => {
                     self.depth = self.depth.saturating_sub(1);
                     if self.depth == 0 {
-                        return (i + 1, true);
+                        return (i, true);
                     }
                 }
                 _ => {}
