@@ -1,7 +1,8 @@
 //! Reader parsing throughput from the local store: JSONL, CSV and a JSON array.
 //!
 //! `cargo bench --bench reader_parse` — criterion reports time per file; throughput is given
-//! both in bytes (MB/s) and in elements (items/s) by two benchmark groups.
+//! both in bytes (MB/s) and in elements (items/s) by two benchmark groups, and a third group
+//! measures the JSONL ceilings (split + `Value`, split + validation) in the same run.
 
 // criterion_group! generates an undocumented pub fn.
 #![allow(missing_docs)]
@@ -113,5 +114,33 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// Ceilings measured in the same run, so a loaded machine still gives a meaningful ratio:
+/// the JSONL file held in memory, split into lines, each parsed into a `Value` (what every
+/// reader must at least do) or only validated (what raw items would cost).
+fn ceilings(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    generate(dir.path());
+    let jsonl = std::fs::read(dir.path().join("items.jsonl")).expect("reading the fixture");
+    let mut group = c.benchmark_group("reader_parse_ceilings");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(jsonl.len() as u64));
+    group.bench_function("split_value", |b| {
+        b.iter(|| {
+            for line in jsonl.split(|byte| *byte == b'\n').filter(|l| !l.is_empty()) {
+                let value: serde_json::Value = serde_json::from_slice(line).expect("valid line");
+                std::hint::black_box(value);
+            }
+        });
+    });
+    group.bench_function("split_validate", |b| {
+        b.iter(|| {
+            for line in jsonl.split(|byte| *byte == b'\n').filter(|l| !l.is_empty()) {
+                serde_json::from_slice::<serde::de::IgnoredAny>(line).expect("valid line");
+            }
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, ceilings);
 criterion_main!(benches);
