@@ -20,6 +20,7 @@ use super::state::{Phase, Scope};
 use crate::asl::model::{ExecutionType, IntegerSource, MapState, NumberSource, State};
 use crate::asl::StatesError;
 use crate::history::{EventDetails, ExecutionId, HistoryEventType as T};
+use crate::maprun::MapRunKey;
 
 /// Where a map run's items come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,8 +55,12 @@ pub struct MapRunSpec {
     pub scope: ScopePath,
     /// The Map state's name.
     pub state: String,
-    /// The id of its `MapStateEntered` event (with `parent`, names the run).
+    /// The id of its `MapStateEntered` event (with `parent` and `attempt`,
+    /// names the run).
     pub entered_event: u64,
+    /// The Map state's attempt (0, one more per Retry): each attempt is a
+    /// new map run, with its own row and ARN.
+    pub attempt: u32,
     /// The map run's ARN.
     pub arn: String,
     /// `Label`.
@@ -215,9 +220,19 @@ fn prepare(
         Err(error) => return Ok(Err(error)),
     };
     let shown = def.label.clone().unwrap_or_else(|| current.name.clone());
+    // The attempt is in the key: a Retry starts a new run rather than
+    // finding the ended one; the attempt is recorded state, so a replay
+    // after a crash names the same run.
+    let key = MapRunKey {
+        parent: ctx.info.id,
+        entered_event: current.entered_event,
+        attempt: current.attempt,
+    };
     let arn = format!(
-        "shoal:mapRun:{}/{}:{:016x}-{:08x}",
-        ctx.info.state_machine, shown, ctx.info.id.0, current.entered_event
+        "shoal:mapRun:{}/{}:{}",
+        ctx.info.state_machine,
+        shown,
+        key.arn_suffix()
     );
     Ok(Ok(MapRunSpec {
         parent: ctx.info.id,
@@ -225,6 +240,7 @@ fn prepare(
         scope: path.to_vec(),
         state: current.name.clone(),
         entered_event: current.entered_event,
+        attempt: current.attempt,
         arn,
         label: def.label.clone(),
         express: def.processor.execution_type == Some(ExecutionType::Express),

@@ -88,7 +88,10 @@ pub(crate) fn redrive(
                 entered_event: point.entered_event,
                 entered_ms: point.entered_ms,
                 retries: vec![0; point.retriers],
-                attempt: 0,
+                // The redriven run is this attempt's; a Retry after it
+                // must start a run with a fresh attempt, not reopen one
+                // of the runs before it.
+                attempt: spec.attempt,
                 phase: Phase::MapRun(Arc::clone(&spec)),
                 map_run: Some(Arc::clone(&spec)),
                 failed_results: None,

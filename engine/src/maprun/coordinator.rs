@@ -116,6 +116,7 @@ async fn coordinate(
     let key = MapRunKey {
         parent: spec.parent,
         entered_event: spec.entered_event,
+        attempt: spec.attempt,
     };
     let (mut row, processor) = match open_or_create(shared, &spec, key).await? {
         Ok(opened) => opened,

@@ -1,10 +1,13 @@
 //! Map run keys and child execution ids.
 //!
-//! A map run is named by its parent execution and the id of the Map state's
-//! `MapStateEntered` event ([`MapRunKey`]): both are fixed by the parent's
-//! recorded transition, so a replayed parent finds the same run. Its ARN
-//! carries both: `shoal:mapRun:<state machine>/<Label or state>:<parent
-//! 16 hex>-<event 8 hex>`.
+//! A map run is named by its parent execution, the id of the Map state's
+//! `MapStateEntered` event and the state's attempt ([`MapRunKey`]; a Retry
+//! of the Map state starts a new run with the next attempt). All three are
+//! fixed by the parent's recorded transitions, so a replayed parent finds
+//! the same run. Its ARN carries them: `shoal:mapRun:<state machine>/<Label
+//! or state>:<parent 16 hex>-<event 8 hex>` for attempt 0 (the form runs
+//! had before retries started new runs, so their rows and ARNs still
+//! match), with `-<attempt 4 hex>` appended for a later attempt.
 //!
 //! Child ids are computed, not allocated one by one: bit 63 set, then the
 //! run's number (allocated once per run), then the child's index
@@ -26,23 +29,31 @@ pub(crate) const EXPRESS_RUN: u64 = 1 << (62 - CHILD_INDEX_BITS);
 /// The child index reserved for the stream of an EXPRESS run's inputs.
 pub(crate) const INPUTS_INDEX: u64 = INDEX_MASK;
 
-/// Identifies a map run: its parent execution and the event id of the Map
-/// state's `MapStateEntered`.
+/// Identifies a map run: its parent execution, the event id of the Map
+/// state's `MapStateEntered` and the state's attempt (0, then one more per
+/// Retry).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MapRunKey {
     /// The parent execution.
     pub parent: ExecutionId,
     /// `MapStateEntered`'s event id in the parent.
     pub entered_event: u64,
+    /// The Map state's attempt: each Retry of the state starts a new run.
+    pub attempt: u32,
 }
 
 impl MapRunKey {
-    /// The row key: parent id then event id, both big-endian (so a prefix
-    /// scan on the parent lists its runs in order).
-    pub fn row_key(self) -> [u8; 16] {
-        let mut key = [0u8; 16];
-        key[..8].copy_from_slice(&self.parent.0.to_be_bytes());
-        key[8..].copy_from_slice(&self.entered_event.to_be_bytes());
+    /// The row key: parent id then event id, both big-endian, then for an
+    /// attempt above 0 the attempt (big-endian u32). So a prefix scan on
+    /// the parent lists its runs in the order they started, and the runs of
+    /// attempt 0 keep the 16-byte keys they had before retries existed.
+    pub fn row_key(self) -> Vec<u8> {
+        let mut key = Vec::with_capacity(20);
+        key.extend_from_slice(&self.parent.0.to_be_bytes());
+        key.extend_from_slice(&self.entered_event.to_be_bytes());
+        if self.attempt > 0 {
+            key.extend_from_slice(&self.attempt.to_be_bytes());
+        }
         key
     }
 
@@ -50,22 +61,46 @@ impl MapRunKey {
     pub fn from_row_key(key: &[u8]) -> Option<MapRunKey> {
         let parent: [u8; 8] = key.get(..8)?.try_into().ok()?;
         let event: [u8; 8] = key.get(8..16)?.try_into().ok()?;
+        let attempt = match key.len() {
+            16 => 0,
+            20 => u32::from_be_bytes(key.get(16..20)?.try_into().ok()?),
+            _ => return None,
+        };
         Some(MapRunKey {
             parent: ExecutionId(u64::from_be_bytes(parent)),
             entered_event: u64::from_be_bytes(event),
+            attempt,
         })
     }
 
-    /// The key named by an ARN (its last `:`-separated part).
+    /// The ARN's last part: `<parent 16 hex>-<event 8 hex>`, then
+    /// `-<attempt 4 hex>` for an attempt above 0.
+    pub fn arn_suffix(self) -> String {
+        match self.attempt {
+            0 => format!("{:016x}-{:08x}", self.parent.0, self.entered_event),
+            attempt => format!(
+                "{:016x}-{:08x}-{:04x}",
+                self.parent.0, self.entered_event, attempt
+            ),
+        }
+    }
+
+    /// The key named by an ARN (its last `:`-separated part, as written by
+    /// [`MapRunKey::arn_suffix`]).
     pub fn from_arn(arn: &str) -> Option<MapRunKey> {
         let tail = arn.rsplit(':').next()?;
-        let (parent, event) = tail.split_once('-')?;
+        let (parent, rest) = tail.split_once('-')?;
+        let (event, attempt) = match rest.split_once('-') {
+            Some((event, attempt)) => (event, u32::from_str_radix(attempt, 16).ok()?),
+            None => (rest, 0),
+        };
         if parent.len() != 16 || event.is_empty() {
             return None;
         }
         Some(MapRunKey {
             parent: ExecutionId(u64::from_str_radix(parent, 16).ok()?),
             entered_event: u64::from_str_radix(event, 16).ok()?,
+            attempt,
         })
     }
 }
@@ -110,11 +145,39 @@ mod tests {
         let key = MapRunKey {
             parent: ExecutionId(0xabc),
             entered_event: 17,
+            attempt: 0,
         };
+        assert_eq!(key.row_key().len(), 16, "attempt 0 keeps the old key");
         assert_eq!(MapRunKey::from_row_key(&key.row_key()), Some(key));
         let arn = "shoal:mapRun:sm/Label:0000000000000abc-00000011";
+        assert_eq!(format!("shoal:mapRun:sm/Label:{}", key.arn_suffix()), arn);
         assert_eq!(MapRunKey::from_arn(arn), Some(key));
         assert_eq!(MapRunKey::from_arn("nonsense"), None);
+        assert_eq!(MapRunKey::from_arn("a:0000000000000abc-11-zz"), None);
         assert_eq!(MapRunKey::from_row_key(&[1, 2]), None);
+        assert_eq!(MapRunKey::from_row_key(&[0; 18]), None);
+    }
+
+    #[test]
+    fn later_attempts_get_their_own_keys_sorted_after_the_first() {
+        let first = MapRunKey {
+            parent: ExecutionId(0xabc),
+            entered_event: 17,
+            attempt: 0,
+        };
+        let retry = MapRunKey {
+            attempt: 2,
+            ..first
+        };
+        assert_eq!(MapRunKey::from_row_key(&retry.row_key()), Some(retry));
+        assert_eq!(retry.arn_suffix(), "0000000000000abc-00000011-0002");
+        let arn = format!("shoal:mapRun:sm/Map:{}", retry.arn_suffix());
+        assert_eq!(MapRunKey::from_arn(&arn), Some(retry));
+        assert!(first.row_key() < retry.row_key());
+        let next_state = MapRunKey {
+            entered_event: 18,
+            ..first
+        };
+        assert!(retry.row_key() < next_state.row_key());
     }
 }

@@ -12,6 +12,9 @@
 //! When every child ended, the coordinator sends `Input::MapRunCompleted` to the parent, which
 //! records `MapRunSucceeded`/`MapRunFailed`, `MapStateSucceeded`/`Failed`
 //! and `MapStateExited`: six parent events whatever the item count.
+//! A Retry of the Map state starts a new run: the state's attempt is part
+//! of the run's key and ARN ([`MapRunKey`]), so the ended run is left as
+//! it is and a replayed parent names the same run for the same attempt.
 //!
 //! # Protocol
 //!

@@ -58,6 +58,7 @@ pub(crate) fn close_orphans(shared: &Arc<Shared>) -> Result<usize, EngineError> 
                 scope: Vec::new(),
                 state: row.state.clone(),
                 entered_event: run_key.entered_event,
+                attempt: run_key.attempt,
                 arn: row.arn.clone(),
                 label: row.label.clone(),
                 express: row.express,
