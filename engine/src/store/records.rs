@@ -49,7 +49,7 @@ pub fn decode_transition(payload: &[u8]) -> Result<TransitionRecord, String> {
         ));
     }
     let (record, used): (TransitionRecord, usize) =
-        bincode::decode_from_slice(body, bincode::config::standard())
+        bincode::decode_from_slice(body, shoal_storage::codec::decode_config())
             .map_err(|err| err.to_string())?;
     if used != body.len() {
         return Err(format!("{} trailing bytes", body.len() - used));
@@ -107,5 +107,19 @@ mod tests {
             .expect_err("trailing")
             .contains("trailing"));
         assert!(decode_transition(&[]).is_err());
+    }
+
+    /// Found by the `record_decode` fuzz target (the input is kept in
+    /// `fuzz/regressions/record_decode/`): a corrupt length inside the record
+    /// made bincode panic with "capacity overflow" instead of failing.
+    #[test]
+    fn a_corrupt_length_is_an_error_not_a_panic() {
+        let bytes = [
+            0x01, 0x52, 0x00, 0x00, 0x00, 0xfd, 0xff, 0xf6, 0x02, 0x00, 0x00, 0x00, 0xfb, 0xf3,
+            0xe5, 0x64, 0xad, 0x00, 0x00, 0x0b, 0x02, 0x94, 0x50, 0x5e, 0x61, 0x66, 0x1c, 0x65,
+            0x72, 0x20, 0x03, 0x00, 0x00, 0x00, 0x1b, 0x99, 0x8b, 0x61, 0x20, 0x67, 0x61, 0x70,
+        ];
+        let err = decode_transition(&bytes).expect_err("a corrupt length");
+        assert!(err.contains("LimitExceeded"), "{err}");
     }
 }

@@ -76,7 +76,7 @@ pub fn decode_execution_row(bytes: &[u8], location: &str) -> Result<ExecutionRow
         location: location.to_string(),
         detail,
     };
-    let config = bincode::config::standard();
+    let config = shoal_storage::codec::decode_config();
     match bytes.split_first() {
         Some((&ROW_FORMAT_VERSION, body)) => {
             let (row, used) =
@@ -175,5 +175,15 @@ mod tests {
         assert_eq!(row.name, "n");
         assert_eq!(row.stopped_ms, Some(9));
         assert_eq!((row.redrive_count, row.redriven_ms), (0, None));
+    }
+
+    /// The `record_decode` fuzz target's finding, for index rows: a name
+    /// whose stored length is 2^60 is a corrupt row, not a panic.
+    #[test]
+    fn a_corrupt_length_is_an_error_not_a_panic() {
+        let bytes = [1, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0x10, b'n'];
+        let err = decode_execution_row(&bytes, "key-9").expect_err("a 2^60-byte name");
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+        assert!(err.to_string().contains("key-9"), "{err}");
     }
 }

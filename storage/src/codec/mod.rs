@@ -22,7 +22,10 @@ pub use block::{
     CONTAINER_HEADER_BYTES, JOURNAL_BLOCK_TAG,
 };
 pub use error::CodecError;
-pub use payload::{decode_payload, decode_serde_payload, encode_payload, encode_serde_payload};
+pub use payload::{
+    decode_config, decode_payload, decode_serde_payload, encode_payload, encode_serde_payload,
+    DecodeConfig, DECODE_CLAIM_BYTES_MAX,
+};
 pub use record::{
     decode_addressed_record, decode_record_frame, encode_addressed_record, encode_record_frame,
     RECORD_HEADER_BYTES,

@@ -4,7 +4,29 @@
 //! callers keep JSON as bytes (`Vec<u8>` holding JSON text) inside their
 //! bincode structs.
 
+use bincode::config::{Configuration, Limit, LittleEndian, Varint};
+
 use crate::error::LogError;
+use crate::validate::RECORD_PAYLOAD_BYTES_MAX;
+
+/// The most memory one decode may claim, in bytes.
+///
+/// bincode claims a container's element size times its stored length before
+/// reading any element, so without a limit a corrupt length (a few bytes of
+/// input) panics with "capacity overflow" or asks for terabytes. Real
+/// payloads are at most [`RECORD_PAYLOAD_BYTES_MAX`] and their in-memory form
+/// a small multiple of that: 16 times leaves room for every real record and
+/// turns an absurd length into an error.
+pub const DECODE_CLAIM_BYTES_MAX: usize = 16 * RECORD_PAYLOAD_BYTES_MAX;
+
+/// The configuration every stored bincode value is decoded with: the standard
+/// one (what encoders use) with the [`DECODE_CLAIM_BYTES_MAX`] limit.
+pub type DecodeConfig = Configuration<LittleEndian, Varint, Limit<DECODE_CLAIM_BYTES_MAX>>;
+
+/// See [`DecodeConfig`].
+pub fn decode_config() -> DecodeConfig {
+    bincode::config::standard().with_limit::<DECODE_CLAIM_BYTES_MAX>()
+}
 
 fn config() -> bincode::config::Configuration {
     bincode::config::standard()
@@ -21,7 +43,7 @@ pub fn encode_payload<T: bincode::Encode>(value: &T) -> Result<Vec<u8>, LogError
 /// Decodes a payload written by [`encode_payload`]; every byte must be used.
 pub fn decode_payload<T: bincode::Decode<()>>(bytes: &[u8]) -> Result<T, LogError> {
     let (value, used) =
-        bincode::decode_from_slice(bytes, config()).map_err(|err| LogError::Payload {
+        bincode::decode_from_slice(bytes, decode_config()).map_err(|err| LogError::Payload {
             type_name: std::any::type_name::<T>(),
             detail: err.to_string(),
         })?;
@@ -41,9 +63,11 @@ pub fn encode_serde_payload<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, L
 /// used.
 pub fn decode_serde_payload<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, LogError> {
     let (value, used) =
-        bincode::serde::decode_from_slice(bytes, config()).map_err(|err| LogError::Payload {
-            type_name: std::any::type_name::<T>(),
-            detail: err.to_string(),
+        bincode::serde::decode_from_slice(bytes, decode_config()).map_err(|err| {
+            LogError::Payload {
+                type_name: std::any::type_name::<T>(),
+                detail: err.to_string(),
+            }
         })?;
     expect_all_used::<T>(bytes.len(), used)?;
     Ok(value)
@@ -98,5 +122,16 @@ mod tests {
         bytes.push(0);
         let err = decode_payload::<Transition>(&bytes).expect_err("trailing byte");
         assert!(matches!(err, LogError::Payload { .. }));
+    }
+
+    /// Found by the `record_decode` fuzz target: a length prefix of 2^60 made
+    /// bincode panic with "capacity overflow" instead of returning an error.
+    #[test]
+    fn a_huge_length_prefix_is_an_error_not_a_panic() {
+        let bytes = [0xfd, 0, 0, 0, 0, 0, 0, 0, 0x10];
+        let err = decode_payload::<Vec<u8>>(&bytes).expect_err("a 2^60-byte vector");
+        assert!(matches!(err, LogError::Payload { .. }), "{err}");
+        let err = decode_serde_payload::<Vec<u64>>(&bytes).expect_err("2^60 numbers");
+        assert!(matches!(err, LogError::Payload { .. }), "{err}");
     }
 }
