@@ -1,12 +1,7 @@
-//! Parses and validates arbitrary text as an Amazon States Language
-//! definition: any input gets a definition or a typed error, never a panic.
+//! `asl_parse`: see `shoal_fuzz::asl::asl_parse` (src/asl.rs) for the input layout and
+//! the properties checked.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shoal_engine::asl::StateMachine;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(text) = std::str::from_utf8(data) {
-        let _ = StateMachine::from_json(text);
-    }
-});
+fuzz_target!(|data: &[u8]| shoal_fuzz::asl::asl_parse(data));

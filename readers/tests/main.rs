@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod common;
+mod fuzz_seeds;
 mod limits;
 mod resume;
 mod s3;
