@@ -119,7 +119,11 @@ mod tests {
             0xe5, 0x64, 0xad, 0x00, 0x00, 0x0b, 0x02, 0x94, 0x50, 0x5e, 0x61, 0x66, 0x1c, 0x65,
             0x72, 0x20, 0x03, 0x00, 0x00, 0x00, 0x1b, 0x99, 0x8b, 0x61, 0x20, 0x67, 0x61, 0x70,
         ];
-        let err = decode_transition(&bytes).expect_err("a corrupt length");
+        let err = decode_transition(&bytes).expect_err("a corrupt version-1 record");
+        assert!(err.contains("LimitExceeded"), "{err}");
+        let mut current = bytes;
+        current[0] = RECORD_FORMAT_VERSION;
+        let err = decode_transition(&current).expect_err("a corrupt current record");
         assert!(err.contains("LimitExceeded"), "{err}");
     }
 }

@@ -49,7 +49,7 @@ struct DetailsV1 {
 /// Decodes the body (after the version byte) of a version-1 record.
 pub(super) fn decode_v1(body: &[u8]) -> Result<TransitionRecord, String> {
     let (record, used): (RecordV1, usize) =
-        bincode::decode_from_slice(body, bincode::config::standard())
+        bincode::decode_from_slice(body, shoal_storage::codec::decode_config())
             .map_err(|err| err.to_string())?;
     if used != body.len() {
         return Err(format!("{} trailing bytes", body.len() - used));
