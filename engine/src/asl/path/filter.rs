@@ -141,14 +141,36 @@ impl fmt::Display for FilterOperand {
     }
 }
 
+/// Prints only the parentheses the grammar needs (`!` binds tightest, then
+/// `&&`, then `||`, both left-associative): the text never nests deeper than
+/// what was parsed, so a canonical path stays within the parser's nesting
+/// bound (found by the `json_path` fuzz target).
 impl fmt::Display for FilterExpr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use FilterExpr::{And, Not, Or};
         match self {
             FilterExpr::Exists(path) => write_relative(f, path),
             FilterExpr::Compare(l, op, r) => write!(f, "{l} {op} {r}"),
-            FilterExpr::And(a, b) => write!(f, "({a} && {b})"),
-            FilterExpr::Or(a, b) => write!(f, "({a} || {b})"),
-            FilterExpr::Not(a) => write!(f, "!({a})"),
+            Or(a, b) => {
+                write!(f, "{a} || ")?;
+                write_grouped(f, b, matches!(**b, Or(..)))
+            }
+            And(a, b) => {
+                write_grouped(f, a, matches!(**a, Or(..)))?;
+                f.write_str(" && ")?;
+                write_grouped(f, b, matches!(**b, And(..) | Or(..)))
+            }
+            Not(a) => {
+                f.write_str("!")?;
+                write_grouped(f, a, matches!(**a, And(..) | Or(..)))
+            }
         }
+    }
+}
+
+fn write_grouped(f: &mut fmt::Formatter<'_>, expr: &FilterExpr, parens: bool) -> fmt::Result {
+    match parens {
+        true => write!(f, "({expr})"),
+        false => write!(f, "{expr}"),
     }
 }

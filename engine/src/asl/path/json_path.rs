@@ -193,10 +193,6 @@ fn write_selector(out: &mut String, sel: &Selector, after_dots: bool) {
             let e = end.map(|v| v.to_string()).unwrap_or_default();
             let _ = write!(out, "[{s}:{e}]");
         }
-        // And/Or print their own parentheses.
-        Selector::Filter(expr @ (FilterExpr::And(..) | FilterExpr::Or(..))) => {
-            let _ = write!(out, "[?{expr}]");
-        }
         Selector::Filter(expr) => {
             let _ = write!(out, "[?({expr})]");
         }

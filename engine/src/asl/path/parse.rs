@@ -444,6 +444,24 @@ mod tests {
         ));
     }
 
+    /// Found by the `json_path` fuzz target: twenty `!` parsed, but the
+    /// canonical text wrote each as `!( )` (and each `&&` of a chain in its
+    /// own parentheses), nesting past the parser's bound.
+    #[test]
+    fn canonical_text_of_deep_filters_parses_back() {
+        let chain = vec!["@.a"; 40].join(" && ");
+        for text in [
+            format!("$[?({}@.a)]", "!".repeat(20)),
+            format!("$[?({chain})]"),
+            "$[?(!@.a > 1 && (@.b || !(@.c && @.d)) || @.e == 'x')]".to_string(),
+        ] {
+            let path = crate::asl::path::JsonPath::parse(&text).expect("the filter parses");
+            assert_eq!(path.canonical(), text);
+            let again = crate::asl::path::JsonPath::parse(&path.canonical()).expect("re-parses");
+            assert_eq!(again.segments(), path.segments());
+        }
+    }
+
     #[test]
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
         let deep = format!("$[?({}@.a{})]", "(".repeat(100_000), ")".repeat(100_000));
