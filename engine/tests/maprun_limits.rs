@@ -17,6 +17,28 @@ use shoal_engine::runtime::TokioClock;
 use shoal_engine::{Engine, ExecutionStatus};
 use shoal_storage::{EventLog, MemoryLog};
 
+#[tokio::test]
+async fn a_payload_limit_the_log_cannot_record_is_refused_at_build() {
+    let log: Arc<dyn EventLog> = Arc::new(MemoryLog::new());
+    let over = shoal_engine::api::PAYLOAD_LIMIT_BYTES_MAX + 1;
+    let refused = Engine::builder(log.clone())
+        .payload_limit_bytes(over)
+        .build()
+        .await;
+    assert!(matches!(
+        refused,
+        Err(shoal_engine::EngineError::InvalidArgument {
+            what: "payload limit",
+            ..
+        })
+    ));
+    let at_the_bound = Engine::builder(log)
+        .payload_limit_bytes(shoal_engine::api::PAYLOAD_LIMIT_BYTES_MAX)
+        .build()
+        .await;
+    assert!(at_the_bound.is_ok());
+}
+
 #[tokio::test(start_paused = true)]
 async fn results_over_the_payload_limit_fail_with_data_limit_exceeded() {
     let (handlers, _gauge) = handlers();

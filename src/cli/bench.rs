@@ -5,10 +5,9 @@
 //! 2. Builds an engine on a SledLog in a fresh data directory with the
 //!    built-in handlers and registers a DISTRIBUTED Map over the items
 //!    (MaxConcurrency `--concurrency`, children `--child`, one Task running
-//!    `--handler`). The engine's payload limit is raised to
-//!    [`RESULTS_BYTES_MAX`] so that the results array of a million items
-//!    fits, and `"ResultPath": null` drops it from the output (the results
-//!    are still assembled, as every Map without a ResultWriter does).
+//!    `--handler`). `"ResultPath": null` drops the results from the
+//!    output, so the run does not assemble them and the engine keeps its
+//!    default payload limit whatever the item count.
 //! 3. Times start → durable completion, then reads the log's counters
 //!    (records = transitions), the engine's peak of children in flight, the
 //!    process's peak RSS (VmHWM) and the log's size on disk.
@@ -32,9 +31,6 @@ use shoal_storage::{EventLog, SledLog, SledLogOptions};
 
 use super::error::CliError;
 use super::views;
-
-/// The payload limit of the benchmark's engine: room for the results array.
-const RESULTS_BYTES_MAX: usize = 1 << 30;
 
 /// How often the in-flight sampler looks at the engine's counter.
 const SAMPLE_EVERY: std::time::Duration = std::time::Duration::from_millis(2);
@@ -158,7 +154,6 @@ async fn run_map(bench: &MapBench, dir: &Path) -> Result<MapBenchReport, CliErro
         std::sync::Arc::new(SledLog::open(&log_dir, options).map_err(|e| CliError::log(dir, e))?);
     let engine = Engine::builder(log.clone())
         .handlers(shoal::builtin_handlers())
-        .payload_limit_bytes(RESULTS_BYTES_MAX)
         .map_run_options(MapRunOptions::new().with_stores(stores))
         .build()
         .await?;

@@ -17,6 +17,11 @@ use crate::runtime::shared::Shared;
 use crate::runtime::{Clock, SystemClock};
 use crate::task::{HandlerRegistry, TaskRunner, TaskRunnerOptions};
 
+/// The largest payload limit an engine accepts: a quarter of the log's
+/// record limit, because one transition record can carry a state's input,
+/// its output and the effects that pass them on.
+pub const PAYLOAD_LIMIT_BYTES_MAX: usize = shoal_storage::RECORD_PAYLOAD_BYTES_MAX / 4;
+
 /// Builds an [`Engine`] on an event log.
 pub struct EngineBuilder {
     log: Arc<dyn EventLog>,
@@ -78,7 +83,10 @@ impl EngineBuilder {
     }
 
     /// Largest state input/output in bytes (default 256 KiB); larger fails
-    /// the state with `States.DataLimitExceeded`.
+    /// the state with `States.DataLimitExceeded`. At most
+    /// [`PAYLOAD_LIMIT_BYTES_MAX`]: [`build`](Self::build) refuses more, since
+    /// a payload the log cannot record would stop the engine instead of
+    /// failing the state.
     pub fn payload_limit_bytes(mut self, bytes: usize) -> Self {
         self.options.payload_limit_bytes = bytes;
         self
@@ -101,6 +109,15 @@ impl EngineBuilder {
     /// and resumes it in the background ([`Engine::recovered`] says how
     /// many). Must be called inside a tokio runtime.
     pub async fn build(self) -> Result<Engine, EngineError> {
+        if self.options.payload_limit_bytes > PAYLOAD_LIMIT_BYTES_MAX {
+            return Err(EngineError::InvalidArgument {
+                what: "payload limit",
+                reason: format!(
+                    "{} bytes is over the most a transition record can carry, {PAYLOAD_LIMIT_BYTES_MAX} bytes",
+                    self.options.payload_limit_bytes
+                ),
+            });
+        }
         let ids = IdAllocator::open(self.log.as_ref())?;
         let runner = TaskRunner::new(self.handlers, self.runner_options)?;
         let (stopping, _) = watch::channel(false);

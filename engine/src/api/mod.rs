@@ -8,7 +8,7 @@ mod metrics;
 pub(crate) mod queries;
 mod types;
 
-pub use builder::{EngineBuilder, RUNNING_EXECUTIONS_MAX_DEFAULT};
+pub use builder::{EngineBuilder, PAYLOAD_LIMIT_BYTES_MAX, RUNNING_EXECUTIONS_MAX_DEFAULT};
 pub use engine::Engine;
 pub use error::EngineError;
 pub use inspector::Inspector;
