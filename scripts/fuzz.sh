@@ -12,7 +12,7 @@
 #
 # --ci starts each target from its committed seeds (fuzz/seeds/<target>) and
 # crash inputs (fuzz/regressions/<target>) in a scratch corpus, with a fixed
-# random seed and a fixed number of runs (30,000, or 4,000 for the slower
+# random seed and a fixed number of runs (100,000, or 10,000 for the slower
 # reader targets; FUZZ_CI_RUNS overrides both), so a CI run is
 # reproducible and bounded. Long runs keep their corpus in fuzz/corpus/<target>
 # (gitignored) and print libFuzzer's final statistics; a crash input lands in
@@ -71,10 +71,10 @@ status=0
 if [ "$mode" = --ci ]; then
   for target in "${TARGETS[@]}"; do
     # The reader targets read each input twice through tokio and an object
-    # store (~1,000 runs/s here); the others run ~10,000/s.
+    # store (1,000-3,000 runs/s here); the others run 10,000-40,000/s.
     case $target in
-      reader_*) runs=${FUZZ_CI_RUNS:-4000} ;;
-      *) runs=${FUZZ_CI_RUNS:-30000} ;;
+      reader_*) runs=${FUZZ_CI_RUNS:-10000} ;;
+      *) runs=${FUZZ_CI_RUNS:-100000} ;;
     esac
     run_target "$target" "$scratch/corpus/$target" -seed=1 -runs="$runs" || status=1
   done
