@@ -14,11 +14,14 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod crash_support;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
+
+use crash_support::{kill, spawn_self, wait_for_line, Rng};
 
 use serde_json::{json, Value};
 use shoal_engine::maprun::{MapRunOptions, MapRunStatus};
@@ -197,13 +200,6 @@ fn check(engine: &Engine, id: ExecutionId, cycle: usize) {
     }
 }
 
-fn next_random(state: &mut u64) -> u64 {
-    *state = state
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    *state >> 33
-}
-
 #[test]
 fn a_redrive_killed_mid_way_completes_once() {
     if std::env::var(CHILD_DIR_ENV).is_ok() {
@@ -213,12 +209,8 @@ fn a_redrive_killed_mid_way_completes_once() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(DEFAULT_CYCLES);
-    let mut seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
-    eprintln!("maprun_redrive_crash: {cycles} cycles, seed {seed}");
-    let exe = std::env::current_exe().unwrap();
+    let mut rng = Rng::from_env("SHOAL_REDRIVE_CRASH_SEED");
+    eprintln!("maprun_redrive_crash: {cycles} cycles, seed {}", rng.0);
     let runtime = runtime();
     // Status at reopen: FAILED (the redrive was not durable), RUNNING
     // (killed mid-redrive), SUCCEEDED (finished before the kill).
@@ -231,43 +223,22 @@ fn a_redrive_killed_mid_way_completes_once() {
         };
         let dir = tempfile::tempdir().unwrap();
         prepare(dir.path());
-        let mut child = Command::new(&exe)
-            .args([
-                "redrive_crash_child",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_DIR_ENV, dir.path())
-            .env(CHILD_TYPE_ENV, execution_type)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (said, heard) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            use std::io::BufRead;
-            for line in std::io::BufReader::new(stdout).lines() {
-                let Ok(line) = line else { return };
-                if line.contains(REDRIVING) {
-                    let _ = said.send(());
-                }
-            }
-        });
-        heard
-            .recv_timeout(Duration::from_secs(120))
-            .expect("the child reaches its redrive");
+        let (mut child, mut stdout) = spawn_self(
+            "redrive_crash_child",
+            &[
+                (CHILD_DIR_ENV, dir.path().display().to_string()),
+                (CHILD_TYPE_ENV, execution_type.to_string()),
+            ],
+        );
+        assert!(
+            wait_for_line(&mut stdout, REDRIVING),
+            "cycle {cycle}: the child reaches its redrive"
+        );
         // One cycle in four kills at once (aiming before the redrive's
         // commit); the others within the redriven run.
-        let delay_ms = if cycle % 4 == 3 {
-            0
-        } else {
-            next_random(&mut seed) % 300
-        };
+        let delay_ms = if cycle % 4 == 3 { 0 } else { rng.below(300) };
         std::thread::sleep(Duration::from_millis(delay_ms));
-        let _ = child.kill();
-        child.wait().unwrap();
+        kill(&mut child);
         runtime.block_on(async {
             let engine = open_engine(dir.path()).await;
             let id = engine
