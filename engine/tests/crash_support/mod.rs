@@ -1,9 +1,8 @@
 //! Helpers shared by the crash tests that SIGKILL a child process
 //! (`crash_resume.rs`, `maprun_crash.rs`, `maprun_redrive_crash.rs`, `soak/`):
-//! a seeded generator for
-//! kill delays, a scaled clock that keeps running forward across process
-//! restarts, the history checks ("no transition twice"), and starting the
-//! test binary itself as the child.
+//! a seeded generator for kill delays, a scaled clock that keeps running
+//! forward across process restarts, the history checks ("no transition
+//! twice"), and starting the test binary itself as the child.
 
 #![allow(dead_code, clippy::unwrap_used)]
 
