@@ -59,5 +59,8 @@ pub mod runtime;
 pub mod store;
 pub mod task;
 
-pub use api::{Engine, EngineBuilder, EngineError, EngineMetrics, ExecutionStatus, RedriveStatus};
+pub use api::{
+    Engine, EngineBuilder, EngineError, EngineMetrics, ExecutionStatus, NotRedrivableReason,
+    RedriveStatus,
+};
 pub use history::{ExecutionId, HistoryEvent, HistoryEventType};

@@ -11,6 +11,7 @@ use tokio::sync::{watch, Notify};
 use super::engine::{Engine, Inner};
 use super::error::EngineError;
 use crate::interpreter::InterpreterOptions;
+use crate::runtime::admission::Admission;
 use crate::runtime::executions;
 use crate::runtime::ids::IdAllocator;
 use crate::runtime::shared::Shared;
@@ -50,14 +51,17 @@ impl EngineBuilder {
         }
     }
 
-    /// At most this many executions started by
-    /// [`Engine::start_execution`] run at once (default
-    /// [`RUNNING_EXECUTIONS_MAX_DEFAULT`]; at least 1). A start past the
-    /// bound waits, before anything is recorded, until one of them ends:
-    /// back-pressure on a flood of starts instead of unbounded memory.
+    /// At most this many top-level executions run at once (default
+    /// [`RUNNING_EXECUTIONS_MAX_DEFAULT`]; at least 1): those started by
+    /// [`Engine::start_execution`], redriven by
+    /// [`Engine::redrive_execution`], and recovered when the engine opens.
+    /// A start or redrive past the bound waits, before anything is
+    /// recorded, until one of them ends: back-pressure on a flood of starts
+    /// instead of unbounded memory. Recovered executions never wait (every
+    /// one resumes at once); when there are more than the bound, starts
+    /// and redrives wait until fewer than the bound still run.
     /// Map-run children have their own bound
-    /// ([`MapRunOptions::with_global_in_flight`](crate::maprun::MapRunOptions::with_global_in_flight));
-    /// executions recovered when the engine opens are not counted.
+    /// ([`MapRunOptions::with_global_in_flight`](crate::maprun::MapRunOptions::with_global_in_flight)).
     pub fn max_running_executions(mut self, executions: usize) -> Self {
         self.running_executions_max = executions.max(1);
         self
@@ -135,7 +139,8 @@ impl EngineBuilder {
             maprun: crate::maprun::Registry::new(self.maprun),
             counters: Default::default(),
         });
-        let recovered = match executions::recover_all(&shared)
+        let admission = Admission::new(self.running_executions_max);
+        let recovered = match executions::recover_all(&shared, &admission)
             .and_then(|recovered| crate::maprun::close_orphans(&shared).map(|_| recovered))
         {
             Ok(recovered) => recovered,
@@ -150,10 +155,7 @@ impl EngineBuilder {
                 ids: tokio::sync::Mutex::new(ids),
                 names: tokio::sync::Mutex::new(()),
                 redrives: tokio::sync::Mutex::new(()),
-                admission: Arc::new(tokio::sync::Semaphore::new(
-                    self.running_executions_max
-                        .min(tokio::sync::Semaphore::MAX_PERMITS),
-                )),
+                admission,
                 recovered,
             }),
         })

@@ -12,6 +12,7 @@ use super::types::{ExecutionDescription, StateMachineInfo};
 use crate::asl::dataflow::{drop_iteratively, nesting_exceeds, JSON_NESTING_LEVELS_MAX};
 use crate::history::{ExecutionId, HistoryEvent};
 use crate::interpreter::Input;
+use crate::runtime::admission::{self, Admission, Slot};
 use crate::runtime::definitions;
 use crate::runtime::executions;
 use crate::runtime::ids::IdAllocator;
@@ -34,8 +35,8 @@ pub(crate) struct Inner {
     pub names: tokio::sync::Mutex<()>,
     /// Serialises redrives (the second sees the first one's driver).
     pub redrives: tokio::sync::Mutex<()>,
-    /// One permit per running execution started through the API.
-    pub admission: Arc<tokio::sync::Semaphore>,
+    /// One slot per running top-level execution (`runtime/admission.rs`).
+    pub admission: Arc<Admission>,
     pub recovered: usize,
 }
 
@@ -88,7 +89,7 @@ impl Engine {
         let hash = definitions::hash_of(shared, state_machine)?;
         let (input, input_json) = checked_json(input, shared.options.payload_limit_bytes)?;
         let Some(name) = name else {
-            let permit = self.admit().await?;
+            let slot = self.admit().await?;
             let id = self
                 .inner
                 .ids
@@ -106,7 +107,7 @@ impl Engine {
                 input_json,
             )
             .await?;
-            self.release_when_done(id, permit);
+            self.release_when_done(id, slot);
             return Ok(id);
         };
         check_name(name)?;
@@ -133,7 +134,7 @@ impl Engine {
                 })
             };
         }
-        let permit = self.admit().await?;
+        let slot = self.admit().await?;
         let id = self
             .inner
             .ids
@@ -151,46 +152,35 @@ impl Engine {
             input_json,
         )
         .await?;
-        self.release_when_done(id, permit);
+        self.release_when_done(id, slot);
         Ok(id)
     }
 
     /// Waits for a running-execution slot (the builder's
     /// `max_running_executions`).
-    async fn admit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, EngineError> {
-        let permit = Arc::clone(&self.inner.admission)
-            .acquire_owned()
+    async fn admit(&self) -> Result<Slot, EngineError> {
+        let slot = self
+            .inner
+            .admission
+            .acquire()
             .await
-            .map_err(|_| EngineError::Stopped {
+            .ok_or_else(|| EngineError::Stopped {
                 reason: "the admission semaphore is closed".into(),
             })?;
         self.check_running()?;
-        Ok(permit)
+        Ok(slot)
     }
 
-    /// Holds `permit` until the driver of execution `id` exits (its
+    /// Holds `slot` until the driver of execution `id` exits (its
     /// completion is durable, or the engine stops).
-    fn release_when_done(&self, id: ExecutionId, permit: tokio::sync::OwnedSemaphorePermit) {
-        let sender = self
-            .inner
-            .shared
-            .running
-            .lock()
-            .get(&id)
-            .map(|running| running.sender.clone());
-        let Some(sender) = sender else {
-            return; // Already ended: the permit is released here.
-        };
-        tokio::spawn(async move {
-            // Closed once the driver exited: ended durably, or stopped.
-            sender.closed().await;
-            drop(permit);
-        });
+    fn release_when_done(&self, id: ExecutionId, slot: Slot) {
+        admission::hold_until_exit(&self.inner.shared, id, slot);
     }
 
     /// The execution's status, input and (once ended) output or error.
     pub fn describe_execution(&self, id: ExecutionId) -> Result<ExecutionDescription, EngineError> {
-        super::queries::describe(self.inner.shared.log.as_ref(), id)
+        let shared = &self.inner.shared;
+        super::queries::describe(shared.log.as_ref(), id, shared.clock.now_ms())
     }
 
     /// Executions by status then id, filtered and paged by `options`.
@@ -233,12 +223,16 @@ impl Engine {
     /// not run again). A DISTRIBUTED Map whose map run failed or was
     /// aborted redrives that same map run: only its unsuccessful children
     /// run again. Returns the redrive time (ms since the epoch) once the
-    /// redrive is durable; [`EngineError::ExecutionNotRedrivable`] for a
-    /// running or succeeded execution or a map run's child.
+    /// redrive is durable. [`EngineError::ExecutionNotRedrivable`] (with a
+    /// [`NotRedrivableReason`](super::NotRedrivableReason)) for a running or
+    /// succeeded execution, a map run's child, one that stopped more than
+    /// 14 days ago or started more than a year ago (by the engine's clock).
+    /// The redriven execution takes a running-execution slot: past
+    /// `max_running_executions` this waits, before anything is recorded.
     pub async fn redrive_execution(&self, id: ExecutionId) -> Result<i64, EngineError> {
         self.check_running()?;
         let _one_at_a_time = self.inner.redrives.lock().await;
-        crate::runtime::redrive::redrive(&self.inner.shared, id).await
+        crate::runtime::redrive::redrive(&self.inner.shared, &self.inner.admission, id).await
     }
 
     /// Waits until the execution ended durably and describes it.
@@ -334,7 +328,7 @@ impl Engine {
         let running = self.inner.shared.running.lock().get(&id).cloned();
         let Some(running) = running else {
             // Ended, or never existed.
-            super::queries::describe(self.inner.shared.log.as_ref(), id)?;
+            self.describe_execution(id)?;
             return Err(EngineError::ExecutionNotRunning {
                 execution: id.to_string(),
             });

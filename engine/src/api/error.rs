@@ -55,13 +55,14 @@ pub enum EngineError {
     },
     /// Step Functions' `ExecutionNotRedrivable`: the execution is running or
     /// succeeded (only failed, aborted and timed-out executions can be
-    /// redriven), or is a map run's child (redrive its parent).
+    /// redriven), is a map run's child (redrive its parent), stopped more
+    /// than 14 days ago or started more than a year ago; `reason` says which.
     #[error("execution {execution} cannot be redriven: {reason}")]
     ExecutionNotRedrivable {
         /// The execution's id.
         execution: String,
         /// Why.
-        reason: String,
+        reason: super::NotRedrivableReason,
     },
     /// No map run has this ARN.
     #[error("map run {arn:?} does not exist")]

@@ -17,6 +17,7 @@ use super::queries;
 use super::types::{ExecutionDescription, ExecutionPage, ListExecutionsOptions};
 use crate::history::{ExecutionId, HistoryEvent};
 use crate::maprun::MapRunDescription;
+use crate::runtime::{Clock, SystemClock};
 use crate::store::keys;
 
 /// Read-only queries on an event log; cheap to clone (one `Arc`).
@@ -56,7 +57,7 @@ impl Inspector {
 
     /// As [`Engine::describe_execution`](super::Engine::describe_execution).
     pub fn describe_execution(&self, id: ExecutionId) -> Result<ExecutionDescription, EngineError> {
-        queries::describe(self.log.as_ref(), id)
+        queries::describe(self.log.as_ref(), id, SystemClock.now_ms())
     }
 
     /// As [`Engine::list_executions`](super::Engine::list_executions).
@@ -81,7 +82,7 @@ impl Inspector {
     /// the durable records only.
     pub fn describe_map_run(&self, arn: &str) -> Result<MapRunDescription, EngineError> {
         let row = crate::maprun::read_row(self.log.as_ref(), arn)?;
-        crate::maprun::describe_from_log(self.log.as_ref(), &row)
+        crate::maprun::describe_from_log(self.log.as_ref(), &row, SystemClock.now_ms())
     }
 
     /// As [`Engine::list_map_runs`](super::Engine::list_map_runs).

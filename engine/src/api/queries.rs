@@ -6,7 +6,7 @@ use shoal_storage::{EventLog, Seq, StreamId};
 use super::error::EngineError;
 use super::types::{
     ExecutionDescription, ExecutionPage, ExecutionStatus, ExecutionSummary, ListExecutionsOptions,
-    PageToken, RedriveStatus, DEFAULT_PAGE_SIZE,
+    PageToken, DEFAULT_PAGE_SIZE,
 };
 use crate::history::{ExecutionId, HistoryEvent, HistoryEventType};
 use crate::interpreter::Input;
@@ -98,10 +98,11 @@ pub(crate) fn index_row(
     })
 }
 
-/// `describe_execution`.
+/// `describe_execution`; `now_ms` decides the redrive status.
 pub(crate) fn describe(
     log: &dyn EventLog,
     id: ExecutionId,
+    now_ms: i64,
 ) -> Result<ExecutionDescription, EngineError> {
     let (status, row) = if crate::maprun::is_child(id) {
         // Map run children have no index row; their stream says it all.
@@ -110,6 +111,9 @@ pub(crate) fn describe(
         index_row(log, id)?
     };
     let start = start_record(log, id)?;
+    let child = crate::maprun::is_child(id);
+    let (redrive_status, redrive_status_reason) =
+        super::redrivable::status_at(status, child, row.started_ms, row.stopped_ms, now_ms);
     let mut description = ExecutionDescription {
         id,
         name: row.name,
@@ -124,7 +128,8 @@ pub(crate) fn describe(
         stopped_ms: row.stopped_ms,
         redrive_count: row.redrive_count,
         redrive_date_ms: row.redriven_ms,
-        redrive_status: RedriveStatus::of(status, crate::maprun::is_child(id)),
+        redrive_status,
+        redrive_status_reason,
     };
     if status == ExecutionStatus::Running {
         return Ok(description);

@@ -127,8 +127,12 @@ pub struct ExecutionDescription {
     pub redrive_count: u32,
     /// When it was last redriven, ms since the epoch.
     pub redrive_date_ms: Option<i64>,
-    /// Whether it can be redriven now.
+    /// Whether it can be redriven now (by the clock of the engine, or of
+    /// the machine for an [`Inspector`](super::Inspector)).
     pub redrive_status: RedriveStatus,
+    /// Why not, when `redrive_status` is `NotRedrivable` (Step Functions'
+    /// `redriveStatusReason`).
+    pub redrive_status_reason: Option<super::NotRedrivableReason>,
 }
 
 /// One entry of `list_executions`.

@@ -85,7 +85,7 @@ impl Engine {
         if let Some([items, executions]) = self.inner.shared.maprun.live_counts(arn) {
             return Ok(describe(&row, items, executions));
         }
-        describe_from_log(log, &row)
+        describe_from_log(log, &row, self.inner.shared.clock.now_ms())
     }
 
     /// The ARNs of the map runs of `execution`, in the order they started.
@@ -169,10 +169,12 @@ pub(crate) fn list_arns(
 }
 
 /// Describes a map run from the log alone: the row's settled counters
-/// plus the children above its watermark, read from their streams.
+/// plus the children above its watermark, read from their streams;
+/// `now_ms` decides whether the parent can still be redriven.
 pub(crate) fn describe_from_log(
     log: &dyn EventLog,
     row: &MapRunRow,
+    now_ms: i64,
 ) -> Result<MapRunDescription, EngineError> {
     let mut executions = row.settled;
     let mut items = row.settled_items;
@@ -186,7 +188,7 @@ pub(crate) fn describe_from_log(
     // be redriven at its Map state; otherwise nothing will re-run them.
     let redrivable = row.status != MapRunStatus::Succeeded
         && row.status != MapRunStatus::Running
-        && parent_redrivable(log, ExecutionId(row.parent))?;
+        && parent_redrivable(log, ExecutionId(row.parent), now_ms)?;
     let counts = |ended: Ended, total: u64| MapRunCounts {
         pending: 0,
         running: total.saturating_sub(ended.total()),
@@ -231,13 +233,17 @@ pub(crate) fn list_children(
     Ok(out)
 }
 
-fn parent_redrivable(log: &dyn EventLog, parent: ExecutionId) -> Result<bool, EngineError> {
-    let status = match crate::api::queries::index_row(log, parent) {
-        Ok((status, _)) => status,
+fn parent_redrivable(
+    log: &dyn EventLog,
+    parent: ExecutionId,
+    now_ms: i64,
+) -> Result<bool, EngineError> {
+    let (status, row) = match crate::api::queries::index_row(log, parent) {
+        Ok(found) => found,
         Err(EngineError::ExecutionNotFound { .. }) => return Ok(false),
         Err(other) => return Err(other),
     };
-    Ok(crate::api::RedriveStatus::of(status, false) == crate::api::RedriveStatus::Redrivable)
+    Ok(crate::api::redrivable::check(status, row.started_ms, row.stopped_ms, now_ms).is_ok())
 }
 
 fn describe(row: &MapRunRow, items: MapRunCounts, executions: MapRunCounts) -> MapRunDescription {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use shoal_storage::{Seq, StreamId, WriteBatch};
 use tokio::sync::mpsc;
 
+use super::admission::{self, Admission};
 use super::definitions;
 use super::driver::Driver;
 use super::shared::{RunningExecution, Shared, EXECUTION_QUEUE_INPUTS};
@@ -142,8 +143,12 @@ pub(crate) fn replay(shared: &Shared, id: ExecutionId) -> Result<ExecutionState,
     Ok(state)
 }
 
-/// Replays every RUNNING execution and resumes it; returns how many.
-pub(crate) fn recover_all(shared: &Arc<Shared>) -> Result<usize, EngineError> {
+/// Replays every RUNNING execution and resumes it, each holding a slot
+/// of `admission` taken without waiting; returns how many.
+pub(crate) fn recover_all(
+    shared: &Arc<Shared>,
+    admission: &Arc<Admission>,
+) -> Result<usize, EngineError> {
     let prefix = [ExecutionStatus::Running.code()];
     let mut after: Option<Vec<u8>> = None;
     let mut recovered = 0;
@@ -165,6 +170,7 @@ pub(crate) fn recover_all(shared: &Arc<Shared>) -> Result<usize, EngineError> {
             let state = replay(shared, id)?;
             let effects = state.outstanding_effects();
             spawn_driver(shared, state, effects);
+            admission::hold_until_exit(shared, id, admission.admit_recovered());
             recovered += 1;
             after = Some(key);
         }

@@ -43,6 +43,7 @@
 //!    committing, then cancels its timers and task attempts and exits.
 //! 2. Wait until no driver runs; then stop the task runner's pool.
 
+pub(crate) mod admission;
 mod clock;
 pub(crate) mod counters;
 pub(crate) mod definitions;

@@ -2,19 +2,24 @@
 //! execution, then its driver.
 //!
 //! 1. Refuse children of map runs (their parent redrives them), executions
-//!    that run (a driver or a RUNNING index row) and succeeded ones: Step
-//!    Functions' `ExecutionNotRedrivable`.
+//!    that run (a driver or a RUNNING index row), succeeded ones, and
+//!    those past Step Functions' redrivable period (14 days after the stop)
+//!    or maximum execution time (a year after the start), by the engine's
+//!    clock (`api/redrivable.rs`): `ExecutionNotRedrivable` with the reason.
 //! 2. Wait until no map-run coordinator of the execution is live (a run
 //!    still aborting its children after the parent ended), so the redriven
 //!    map run is never claimed twice.
-//! 3. Replay the stream and step `Input::Redrive` (pure).
-//! 4. Commit ONE batch: the Redrive record at the next sequence number and
-//!    the index row moved from the final status to RUNNING (with the
-//!    redrive count and date). Nothing is done before it is durable.
-//! 5. Spawn the driver with the transition's effects (enter the state
-//!    again, or `StartMapRun` for a redriven map run).
+//! 3. Replay the stream; refuse it when it has no state to restart from.
+//! 4. Wait for a running-execution slot (`runtime/admission.rs`).
+//! 5. Step `Input::Redrive` (pure) and commit ONE batch: the Redrive
+//!    record at the next sequence number and the index row moved from the
+//!    final status to RUNNING (with the redrive count and date). Nothing is
+//!    done before it is durable.
+//! 6. Spawn the driver with the transition's effects (enter the state
+//!    again, or `StartMapRun` for a redriven map run); it holds the slot
+//!    until it exits.
 //!
-//! A crash after 4 leaves a RUNNING execution whose stream ends with the
+//! A crash after 5 leaves a RUNNING execution whose stream ends with the
 //! Redrive record: recovery replays it and performs what it waits for, so
 //! the redrive completes once. A second call while it runs is refused in 1.
 
@@ -22,9 +27,11 @@ use std::sync::Arc;
 
 use shoal_storage::{Seq, StreamId, WriteBatch};
 
+use super::admission::{self, Admission};
 use super::executions::{replay, spawn_driver};
 use super::shared::Shared;
-use crate::api::{EngineError, ExecutionStatus};
+use crate::api::redrivable;
+use crate::api::{EngineError, ExecutionStatus, NotRedrivableReason};
 use crate::history::ExecutionId;
 use crate::interpreter::{self, Input, StampedInput};
 use crate::store::{self, keys, TransitionRecord};
@@ -32,37 +39,52 @@ use crate::store::{self, keys, TransitionRecord};
 /// Redrives `id`; returns the redrive time (ms since the epoch) once the
 /// redrive is durable. Callers serialise calls (the second one must see
 /// the first one's driver).
-pub(crate) async fn redrive(shared: &Arc<Shared>, id: ExecutionId) -> Result<i64, EngineError> {
-    let refuse = |reason: &str| EngineError::ExecutionNotRedrivable {
+pub(crate) async fn redrive(
+    shared: &Arc<Shared>,
+    admission: &Arc<Admission>,
+    id: ExecutionId,
+) -> Result<i64, EngineError> {
+    let refuse = |reason: NotRedrivableReason| EngineError::ExecutionNotRedrivable {
         execution: id.to_string(),
-        reason: reason.to_string(),
+        reason,
     };
     if crate::maprun::is_child(id) {
-        return Err(refuse(
-            "it is a map run's child execution; redrive the parent execution",
-        ));
+        return Err(refuse(NotRedrivableReason::MapRunChild));
     }
     if shared.running.lock().contains_key(&id) {
-        return Err(refuse("it is RUNNING"));
+        return Err(refuse(NotRedrivableReason::Running));
     }
     let (status, mut row) = crate::api::queries::index_row(shared.log.as_ref(), id)?;
-    match status {
-        ExecutionStatus::Running | ExecutionStatus::Succeeded => {
-            return Err(refuse(&format!("it is {status}")));
-        }
-        ExecutionStatus::Failed | ExecutionStatus::Aborted | ExecutionStatus::TimedOut => {}
-    }
+    redrivable::check(
+        status,
+        row.started_ms,
+        row.stopped_ms,
+        shared.clock.now_ms(),
+    )
+    .map_err(refuse)?;
     shared.maprun.wait_closed(id).await;
     let state = replay(shared, id)?;
     if !state.redrivable() {
-        return Err(refuse("it has no state to restart from"));
+        return Err(refuse(NotRedrivableReason::NoRedrivePoint));
+    }
+    let slot = admission
+        .acquire()
+        .await
+        .ok_or_else(|| EngineError::Stopped {
+            reason: "the admission semaphore is closed".into(),
+        })?;
+    if let Some(stopped) = shared.stopped_error() {
+        return Err(stopped);
     }
     let stamped = StampedInput {
         timestamp_ms: shared.clock.now_ms(),
         seed: rand::random::<u64>(),
         input: Input::Redrive,
     };
-    let (next, output) = interpreter::step(&state, &stamped).map_err(|e| refuse(&e.to_string()))?;
+    let (next, output) = interpreter::step(&state, &stamped).map_err(|e| {
+        tracing::warn!("redrive of {id} refused by the interpreter: {e}");
+        refuse(NotRedrivableReason::NoRedrivePoint)
+    })?;
     let record = TransitionRecord {
         input: stamped,
         events: output.events,
@@ -93,5 +115,6 @@ pub(crate) async fn redrive(shared: &Arc<Shared>, id: ExecutionId) -> Result<i64
         .await
         .map_err(|e| EngineError::log("redriving an execution", e))?;
     spawn_driver(shared, next, output.effects);
+    admission::hold_until_exit(shared, id, slot);
     Ok(record.input.timestamp_ms)
 }
