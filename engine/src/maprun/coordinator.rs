@@ -17,7 +17,9 @@ use super::ids::{child_id, MapRunKey, EXPRESS_RUN, RUN_NUMBER_MAX};
 use super::record::{
     decode_row, encode_row, Ended, MapRunRow, MapRunStatus, MAP_RUNS, NEXT_MAP_RUN, OPEN_MAP_RUNS,
 };
-use super::redrive::{child_items, follow_events, last_record, record_at, redrive_row};
+use super::redrive::{
+    child_items, follow_events, last_record, record_at, redrive_allowed, redrive_row,
+};
 use super::registry::{RunEvent, DEFAULT_MAX_CONCURRENCY};
 use super::results::{assemble, child_outcome};
 use super::window::{status_code, Window, PENDING};
@@ -128,6 +130,10 @@ async fn coordinate(
     shared.maprun.attach(&spec.arn, row.run);
     let mut redriven = Vec::new();
     if !orphan && spec.redrive_count > row.redrive_count && row.status != MapRunStatus::Succeeded {
+        if let Err(refused) = redrive_allowed(&row, shared.maprun.options.redrives_max) {
+            report(&parent, &spec, Err(refused)).await;
+            return Ok(());
+        }
         (row, redriven) = redrive_row(shared, &spec, key, row).await?;
     }
     if row.status != MapRunStatus::Running {

@@ -133,6 +133,7 @@ pub use ids::{is_child, is_express_child, MapRunKey, CHILD_INDEX_BITS};
 pub use record::{
     decode_row, encode_row, Ended, MapRunRow, MapRunStatus, MAP_RUNS, NEXT_MAP_RUN, OPEN_MAP_RUNS,
 };
+pub use redrive::MAP_RUN_REDRIVES_MAX;
 pub use registry::{
     MapRunMetrics, MapRunOptions, MapRunUpdate, DEFAULT_GLOBAL_IN_FLIGHT, DEFAULT_MAX_CONCURRENCY,
 };

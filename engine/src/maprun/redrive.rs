@@ -21,11 +21,30 @@ use super::record::{encode_row, Ended, MapRunRow, MapRunStatus, MAP_RUNS, OPEN_M
 use super::results::child_outcome;
 use super::window::SUCCEEDED;
 use crate::api::EngineError;
+use crate::asl::StatesError;
 use crate::history::{EventDetails, EventId, ExecutionId, HistoryEvent, HistoryEventType as T};
 use crate::interpreter::{self, Input, MapRunSpec, StampedInput};
 use crate::runtime::executions;
 use crate::runtime::shared::Shared;
 use crate::store::{self, StoreError, TransitionRecord};
+
+/// How many times one map run can be redriven by default: Step Functions'
+/// hard limit of 1000 redrives of a given Map Run
+/// (`MapRunOptions::with_redrives_max`). The redrive after that fails the
+/// Map state with `States.Runtime` and leaves the run as it was.
+pub const MAP_RUN_REDRIVES_MAX: u32 = 1000;
+
+/// `Ok` when `row` may be redriven once more under `redrives_max`, else
+/// the `States.Runtime` error the Map state fails with.
+pub(crate) fn redrive_allowed(row: &MapRunRow, redrives_max: u32) -> Result<(), StatesError> {
+    if row.redrive_count < redrives_max {
+        return Ok(());
+    }
+    Err(StatesError::runtime(format!(
+        "map run {} was redriven {} times, the most a map run can be ({redrives_max})",
+        row.arn, row.redrive_count
+    )))
+}
 
 /// Redrive records committed per batch at most (the row goes last, so a
 /// crash between batches redrives the rest on the next launch).

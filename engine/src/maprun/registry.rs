@@ -25,6 +25,7 @@ pub const DEFAULT_GLOBAL_IN_FLIGHT: usize = 20_000;
 pub struct MapRunOptions {
     pub(crate) stores: Arc<StoreRegistry>,
     pub(crate) global_in_flight: usize,
+    pub(crate) redrives_max: u32,
 }
 
 impl Default for MapRunOptions {
@@ -32,6 +33,7 @@ impl Default for MapRunOptions {
         MapRunOptions {
             stores: Arc::new(StoreRegistry::new()),
             global_in_flight: DEFAULT_GLOBAL_IN_FLIGHT,
+            redrives_max: super::MAP_RUN_REDRIVES_MAX,
         }
     }
 }
@@ -51,6 +53,15 @@ impl MapRunOptions {
     /// At most this many children in flight across all map runs (at least 1).
     pub fn with_global_in_flight(mut self, children: usize) -> Self {
         self.global_in_flight = children.max(1);
+        self
+    }
+
+    /// How many times one map run can be redriven (default
+    /// [`MAP_RUN_REDRIVES_MAX`](super::MAP_RUN_REDRIVES_MAX), Step
+    /// Functions' hard limit of 1000); the redrive after that fails the Map
+    /// state with `States.Runtime`. A lower bound suits tests.
+    pub fn with_redrives_max(mut self, redrives: u32) -> Self {
+        self.redrives_max = redrives;
         self
     }
 }
