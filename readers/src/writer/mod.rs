@@ -3,8 +3,10 @@
 //! Records are pushed one by one and grouped by outcome into
 //! `<Prefix>/<run id>/SUCCEEDED_<n>.json`, `FAILED_<n>.json` and `PENDING_<n>.json`, each file
 //! closed once it reaches the size bound. [`ResultWriter::finish`] writes the remaining files,
-//! removes result files a previous attempt left beyond the new ones, and writes `manifest.json`
-//! last, so a manifest always describes complete files:
+//! then `manifest.json`, so a manifest always describes complete files, and only then removes
+//! the result files an earlier attempt (a crash, or a map run's earlier export before a redrive)
+//! left that the new manifest does not list. So no manifest, old or new, ever lists a removed
+//! file; a crash before the removal leaves unlisted files that the next attempt removes:
 //!
 //! ```json
 //! {"DestinationBucket":"b","MapRunArn":"arn:...","ResultFiles":{
@@ -159,13 +161,12 @@ impl ResultWriter {
         Ok(())
     }
 
-    /// Writes the remaining files, deletes stale result files of an earlier attempt, then writes
-    /// `manifest.json`; returns the ResultWriterDetails `{"Bucket","Key"}` of the manifest.
+    /// Writes the remaining files and `manifest.json`, then deletes stale result files of an
+    /// earlier attempt; returns the ResultWriterDetails `{"Bucket","Key"}` of the manifest.
     pub async fn finish(mut self) -> Result<Value, WriterError> {
         for group in Group::ALL {
             self.flush(group).await?;
         }
-        self.remove_stale().await?;
         let mut result_files = serde_json::Map::new();
         for group in Group::ALL {
             let files: Vec<Value> = self.files[group as usize]
@@ -189,6 +190,8 @@ impl ResultWriter {
                 object: self.store.describe(&key),
                 source,
             })?;
+        // After the manifest: the previous manifest stays true until it is replaced.
+        self.remove_stale().await?;
         Ok(json!({"Bucket": self.bucket, "Key": key}))
     }
 
