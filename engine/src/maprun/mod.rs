@@ -88,6 +88,9 @@
 //!
 //! Redrive (module `redrive`; the parent was redriven at this Map state,
 //! so the spec's `redrive_count` is above the row's):
+//! R0. A row already redriven `MapRunOptions::with_redrives_max` times
+//!     (default [`MAP_RUN_REDRIVES_MAX`], Step Functions' 1000) is not
+//!     redriven: the Map state fails with `States.Runtime`, nothing written.
 //! R1. The coordinator reads every child's last record, 0 to `next_child`.
 //!     Succeeded children keep their result. Each failed, aborted or
 //!     timed-out child gets a Redrive record at the end of its stream:
