@@ -12,7 +12,7 @@ use super::dataflow;
 use super::effect::Effect;
 use super::error::StepError;
 use super::flow::{error_details, fail_state, finish_state, inconsistent, Outcome};
-use super::state::{FanOut, Phase, Scope};
+use super::state::{Current, FanOut, KeptChildren, Phase, RedrivePoint, Scope};
 use crate::asl::model::State;
 use crate::history::{EventDetails, HistoryEventType as T};
 
@@ -46,12 +46,20 @@ pub(crate) fn start(
         .current
         .as_mut()
         .ok_or_else(|| inconsistent(ctx, path, "current state"))?;
-    current.failed_results = None;
+    current.failed_children = None;
     // After a redrive, the children that succeeded keep their results and
-    // are not run again (only if the children are the same in number).
-    let results = match current.redrive_results.take() {
-        Some(kept) if kept.len() == count => kept,
-        _ => vec![None; count],
+    // are not run again, and the others restart where they stopped (only
+    // if the children are the same in number).
+    let (results, resume) = match current.redrive_children.take() {
+        Some(kept) if kept.results.len() == count => {
+            let KeptChildren { results, points } = *kept;
+            let resume = points
+                .iter()
+                .any(Option::is_some)
+                .then(|| points.into_boxed_slice());
+            (results, resume)
+        }
+        _ => (vec![None; count], None),
     };
     let done = results.iter().filter(|r| r.is_some()).count();
     current.phase = Phase::FanOut(FanOut {
@@ -62,6 +70,7 @@ pub(crate) fn start(
         max_concurrency,
         started_event,
         is_map,
+        resume,
     });
     if count == done {
         return all_done(ctx, root, path);
@@ -88,6 +97,11 @@ fn start_next(ctx: &mut Ctx<'_>, root: &mut Scope, path: &[u32]) -> Result<bool,
     }
     fan_out.next_index += 1;
     let input = std::mem::take(&mut fan_out.inputs[index as usize]);
+    let resume_at = fan_out
+        .resume
+        .as_mut()
+        .and_then(|points| points.get_mut(index as usize))
+        .and_then(Option::take);
     let mut child_path = path.to_vec();
     child_path.push(index);
     let mut child = Scope::new(child_path.clone(), fan_out.started_event);
@@ -103,6 +117,17 @@ fn start_next(ctx: &mut Ctx<'_>, root: &mut Scope, path: &[u32]) -> Result<bool,
         return Err(inconsistent(ctx, path, "Parallel or Map state"));
     };
     fan_out.running.insert(index, child);
+    if let Some(point) = resume_at {
+        // A redriven child: its unfinished state again, with its input.
+        super::flow::enter(ctx, root, &child_path, point.name, point.input)?;
+        if let Some(current) = root
+            .descendant_mut(&child_path)
+            .and_then(|child| child.current.as_mut())
+        {
+            current.redrive_children = point.fan_out;
+        }
+        return Ok(true);
+    }
     let start_at = body_of(machine, root, &child_path)
         .ok_or_else(|| inconsistent(ctx, &child_path, "branch"))?
         .start_at
@@ -123,13 +148,15 @@ fn skip_kept(fan_out: &mut FanOut) {
     }
 }
 
-/// Child `index` of the state at `parent` ended with `outcome`.
+/// Child `index` of the state at `parent` ended with `outcome`; `ended`
+/// is the state it was in (where a redrive restarts it if it failed).
 pub(crate) fn child_done(
     ctx: &mut Ctx<'_>,
     root: &mut Scope,
     parent: &[u32],
     index: u32,
     outcome: Outcome,
+    ended: Option<Current>,
 ) -> Result<(), StepError> {
     let machine = ctx.machine;
     let state = current_state(machine, root, parent)
@@ -177,11 +204,18 @@ pub(crate) fn child_done(
                 details.index = Some(index);
                 ctx.emit(&mut child, T::MapIterationFailed, details);
             }
-            let siblings = std::mem::take(&mut fan_out.running);
-            for sibling in siblings.values() {
-                abort_tree(ctx, sibling);
+            let results = std::mem::take(&mut fan_out.results);
+            let mut points = vec![None; results.len()];
+            if let Some(point) = points.get_mut(index as usize) {
+                *point = ended.map(RedrivePoint::of);
             }
-            let kept = std::mem::take(&mut fan_out.results);
+            for (sibling_index, sibling) in std::mem::take(&mut fan_out.running) {
+                abort_tree(ctx, &sibling);
+                if let Some(point) = points.get_mut(sibling_index as usize) {
+                    *point = sibling.current.map(RedrivePoint::of);
+                }
+            }
+            let kept = Box::new(KeptChildren { results, points });
             let kind = if is_map {
                 T::MapStateFailed
             } else {
@@ -190,7 +224,7 @@ pub(crate) fn child_done(
             ctx.emit(scope, kind, error_details(Some(&name), &error));
             if let Some(current) = scope.current.as_mut() {
                 current.phase = Phase::Entered;
-                current.failed_results = Some(kept);
+                current.failed_children = Some(kept);
             }
             fail_state(ctx, root, parent, state, error)
         }

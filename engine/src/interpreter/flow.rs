@@ -52,8 +52,8 @@ pub(crate) fn enter(
         attempt: 0,
         phase: Phase::Entered,
         map_run: None,
-        failed_results: None,
-        redrive_results: None,
+        failed_children: None,
+        redrive_children: None,
     });
     let began = match state {
         State::Task(def) => task::begin(ctx, scope, def).is_ok(),
@@ -158,15 +158,15 @@ pub(crate) fn complete_scope(
         .descendant_mut(path)
         .ok_or_else(|| inconsistent(ctx, path, "scope"))?;
     let ended = scope.current.take();
-    if path.is_empty() && outcome.is_err() {
-        ctx.book.redrive_point = ended.map(super::state::RedrivePoint::of);
-    }
     match path.split_last() {
         None => {
+            if outcome.is_err() {
+                ctx.book.redrive_point = ended.map(super::state::RedrivePoint::of);
+            }
             super::step::end_execution(ctx, root, outcome);
             Ok(())
         }
-        Some((index, parent)) => fan_out::child_done(ctx, root, parent, *index, outcome),
+        Some((index, parent)) => fan_out::child_done(ctx, root, parent, *index, outcome, ended),
     }
 }
 

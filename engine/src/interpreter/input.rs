@@ -109,10 +109,17 @@ pub enum Input {
         /// The cause recorded with `ExecutionAborted`.
         cause: String,
     },
-    /// `redrive_execution`: restarts an execution that failed, was
-    /// stopped or timed out, from the top-level state it did not finish.
-    /// (Last variant: the enum's bincode index is on disk.)
+    /// `redrive_execution` as recorded by earlier versions: restarts an
+    /// execution that failed, was stopped or timed out, from the top-level
+    /// state it did not finish; inside a failed Parallel or inline Map the
+    /// unsuccessful children run again each from its start. Replayed with
+    /// that meaning; new redrives record [`Input::RedriveFromFailedStates`].
     Redrive,
+    /// `redrive_execution`: as [`Input::Redrive`], but each unsuccessful
+    /// child of a failed Parallel or inline Map restarts from the state it
+    /// did not finish (recursively), as Step Functions does.
+    /// (Last variant: the enum's bincode index is on disk.)
+    RedriveFromFailedStates,
 }
 
 /// An input with what the transition may not read for itself: the wall
@@ -142,6 +149,7 @@ impl Input {
             Input::Stop { .. } => "Stop",
             Input::MapRunCompleted { .. } => "MapRunCompleted",
             Input::Redrive => "Redrive",
+            Input::RedriveFromFailedStates => "RedriveFromFailedStates",
         }
     }
 }

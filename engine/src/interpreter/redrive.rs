@@ -6,9 +6,12 @@
 //! state machine's `TimeoutSeconds` armed again from now, then either
 //!
 //! - the state is entered again with the same input (a fresh entry: new
-//!   `…StateEntered`, retries from zero; a Parallel or inline Map then
-//!   runs only the branches or iterations that did not succeed, each from
-//!   its start, and keeps the others' results), or
+//!   `…StateEntered`, retries from zero; a Parallel or inline Map that
+//!   failed then runs only the branches or iterations that did not
+//!   succeed and keeps the others' results: with
+//!   `Input::RedriveFromFailedStates` each restarts from the state it did
+//!   not finish, recursively, as Step Functions does; with `Input::Redrive`,
+//!   as earlier versions recorded it, each from its start), or
 //! - for a DISTRIBUTED Map whose map run was started, the same map run is
 //!   redriven: `MapRunRedriven{mapRunArn, redriveCount}` and a
 //!   `StartMapRun` with the spec's `redrive_count` one higher, which tells
@@ -23,12 +26,13 @@ use super::context::Ctx;
 use super::effect::Effect;
 use super::error::StepError;
 use super::flow;
-use super::input::StampedInput;
+use super::input::{Input, StampedInput};
 use super::state::{Current, ExecutionState, Phase, TimerPurpose};
 use super::step::StepOutput;
 use crate::history::{EventDetails, HistoryEventType as T};
 
-/// Applies `Input::Redrive` to an ended execution.
+/// Applies `Input::Redrive` or `Input::RedriveFromFailedStates` to an
+/// ended execution.
 pub(crate) fn redrive(
     state: &ExecutionState,
     stamped: &StampedInput,
@@ -94,17 +98,24 @@ pub(crate) fn redrive(
                 attempt: spec.attempt,
                 phase: Phase::MapRun(Arc::clone(&spec)),
                 map_run: Some(Arc::clone(&spec)),
-                failed_results: None,
-                redrive_results: None,
+                failed_children: None,
+                redrive_children: None,
             });
             ctx.effects.push(Effect::StartMapRun(spec));
         }
         None => {
             flow::enter(&mut ctx, root, &[], point.name, point.input)?;
             // A Parallel or inline Map runs only the children that did
-            // not succeed.
+            // not succeed; recorded as `Input::Redrive` (earlier versions)
+            // each from its start, else each from where it stopped.
+            let mut kept = point.fan_out;
+            if matches!(stamped.input, Input::Redrive) {
+                if let Some(kept) = kept.as_mut() {
+                    kept.points.clear();
+                }
+            }
             if let Some(current) = root.current.as_mut() {
-                current.redrive_results = point.fan_out_results;
+                current.redrive_children = kept;
             }
         }
     }

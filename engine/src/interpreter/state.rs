@@ -77,8 +77,20 @@ pub(crate) struct RedrivePoint {
     pub entered_ms: i64,
     pub retriers: usize,
     pub map_run: Option<Arc<super::map_distributed::MapRunSpec>>,
-    /// A failed Parallel or inline Map's results (see `Current`).
-    pub fan_out_results: Option<Vec<Option<Value>>>,
+    /// A failed Parallel or inline Map's children (see `Current`).
+    pub fan_out: Option<Box<KeptChildren>>,
+}
+
+/// What a Parallel or inline Map that failed keeps for a redrive.
+#[derive(Debug, Clone)]
+pub(crate) struct KeptChildren {
+    /// Each child's output if it succeeded.
+    pub results: Vec<Option<Value>>,
+    /// Each unsuccessful child that had started: the state it did not
+    /// finish (the one that failed, or where a sibling's failure aborted
+    /// it), where a redrive restarts it. `None`: it succeeded, or never
+    /// started (it runs from its start).
+    pub points: Vec<Option<RedrivePoint>>,
 }
 
 impl RedrivePoint {
@@ -91,7 +103,7 @@ impl RedrivePoint {
             entered_ms: current.entered_ms,
             retriers: current.retries.len(),
             map_run: current.map_run,
-            fan_out_results: current.failed_results,
+            fan_out: current.failed_children,
         }
     }
 }
@@ -144,11 +156,12 @@ pub(crate) struct Current {
     /// outcome, so a redrive can redrive the same run).
     pub map_run: Option<Arc<super::map_distributed::MapRunSpec>>,
     /// A Parallel or inline Map that failed: its children's results (the
-    /// succeeded ones), kept for a redrive.
-    pub failed_results: Option<Vec<Option<Value>>>,
-    /// Set by a redrive: the results of the children that succeeded
-    /// before, which the next start of the fan-out does not run again.
-    pub redrive_results: Option<Vec<Option<Value>>>,
+    /// succeeded ones) and where the others stopped, kept for a redrive.
+    pub failed_children: Option<Box<KeptChildren>>,
+    /// Set by a redrive: what the next start of the fan-out keeps (the
+    /// children that succeeded are not run again; the others restart
+    /// where they stopped).
+    pub redrive_children: Option<Box<KeptChildren>>,
 }
 
 #[derive(Debug, Clone)]
@@ -191,6 +204,9 @@ pub(crate) struct FanOut {
     pub started_event: u64,
     /// True for a Map state (iteration events), false for Parallel.
     pub is_map: bool,
+    /// After a redrive: where each unsuccessful child restarts (taken
+    /// when it starts); `None` when every child starts from its start.
+    pub resume: Option<Box<[Option<RedrivePoint>]>>,
 }
 
 impl Scope {

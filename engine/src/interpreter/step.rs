@@ -105,7 +105,10 @@ pub fn step(
     state: &ExecutionState,
     stamped: &StampedInput,
 ) -> Result<(ExecutionState, StepOutput), StepError> {
-    if let Input::Redrive = stamped.input {
+    if matches!(
+        stamped.input,
+        Input::Redrive | Input::RedriveFromFailedStates
+    ) {
         return super::redrive::redrive(state, stamped);
     }
     if state.completion.is_some() {
@@ -216,7 +219,9 @@ fn apply(ctx: &mut Ctx<'_>, root: &mut Scope, input: &Input) -> Result<(), StepE
             };
             super::map_distributed::completed(ctx, root, scope, outcome)
         }
-        Input::Redrive => Err(stale(ctx, input, "the execution is running")),
+        Input::Redrive | Input::RedriveFromFailedStates => {
+            Err(stale(ctx, input, "the execution is running"))
+        }
         Input::Stop { error, cause } => {
             abort_tree(ctx, root);
             let error = StatesError::new(error.clone(), cause.clone());

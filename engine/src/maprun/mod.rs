@@ -94,7 +94,7 @@
 //! R1. The coordinator reads every child's last record, 0 to `next_child`.
 //!     Succeeded children keep their result. Each failed, aborted or
 //!     timed-out child gets a Redrive record at the end of its stream:
-//!     STANDARD children the interpreter's `Input::Redrive` (it restarts
+//!     STANDARD children the interpreter's `Input::RedriveFromFailedStates` (it restarts
 //!     from its own unsuccessful state), EXPRESS children an
 //!     `ExecutionRedriven` marker (it runs again from the start on its
 //!     recorded input; its new outcome record follows the marker).

@@ -5,7 +5,7 @@
 //! Every child from 0 to `next_child` is read (its last record):
 //! succeeded children keep their result; each failed, aborted or
 //! timed-out child gets a Redrive record at the end of its stream
-//! (STANDARD: the interpreter's `Input::Redrive`, so it restarts from its
+//! (STANDARD: the interpreter's `Input::RedriveFromFailedStates`, so it restarts from its
 //! own unsuccessful state; EXPRESS: an `ExecutionRedriven` marker, after
 //! which it runs again from the start on its recorded input). A child
 //! whose last record is not terminal then counts as pending, so the
@@ -129,7 +129,7 @@ fn redrive_record(
     let stamped = StampedInput {
         timestamp_ms: shared.clock.now_ms(),
         seed: rand::random::<u64>(),
-        input: Input::Redrive,
+        input: Input::RedriveFromFailedStates,
     };
     let record = if is_express_child(id) {
         let (last_seq, last) = last_record(shared.log.as_ref(), id)?;

@@ -11,7 +11,7 @@
 //!    map run is never claimed twice.
 //! 3. Replay the stream; refuse it when it has no state to restart from.
 //! 4. Wait for a running-execution slot (`runtime/admission.rs`).
-//! 5. Step `Input::Redrive` (pure) and commit ONE batch: the Redrive
+//! 5. Step `Input::RedriveFromFailedStates` (pure) and commit ONE batch: the Redrive
 //!    record at the next sequence number and the index row moved from the
 //!    final status to RUNNING (with the redrive count and date). Nothing is
 //!    done before it is durable.
@@ -79,7 +79,7 @@ pub(crate) async fn redrive(
     let stamped = StampedInput {
         timestamp_ms: shared.clock.now_ms(),
         seed: rand::random::<u64>(),
-        input: Input::Redrive,
+        input: Input::RedriveFromFailedStates,
     };
     let (next, output) = interpreter::step(&state, &stamped).map_err(|e| {
         tracing::warn!("redrive of {id} refused by the interpreter: {e}");
