@@ -4,7 +4,9 @@
 //! state's input, recursively through nested Parallels; the states before
 //! it and the branches that succeeded are not run again. A Redrive
 //! recorded by an earlier version (`Input::Redrive`) keeps its meaning on
-//! replay: the unsuccessful branches run again from their start.
+//! replay: the unsuccessful branches run again from their start. A
+//! Parallel running when the execution was stopped keeps its finished
+//! branches the same way.
 
 #![allow(clippy::unwrap_used)]
 
@@ -208,6 +210,60 @@ async fn a_failed_inline_map_iteration_restarts_at_its_failed_state() {
     engine.shutdown().await;
 }
 
+/// Branch A: A1, then A2 (slow); branch B: B1. Stopped while A2 runs.
+fn stopped_in_a2() -> Value {
+    json!({"StartAt": "Both", "States": {"Both": {"Type": "Parallel", "End": true, "Branches": [
+        {"StartAt": "A1", "States": {
+            "A1": task("A1", json!({}), Some("A2")),
+            "A2": task("A2", json!({"ms": 60_000, "after.$": "$.A1"}), None)}},
+        {"StartAt": "B1", "States": {"B1": task("B1", json!({}), None)}}
+    ]}}})
+}
+
+async fn start_and_stop_in_a2(engine: &shoal_engine::Engine, steps: &Steps) -> ExecutionId {
+    engine
+        .register_state_machine("sm", &stopped_in_a2().to_string())
+        .await
+        .unwrap();
+    let id = engine.start_execution("sm", None, json!({})).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    engine.stop_execution(id, "Stop", "test").await.unwrap();
+    let stopped = engine.wait_for_completion(id).await.unwrap();
+    assert_eq!(stopped.status, ExecutionStatus::Aborted);
+    assert_eq!(steps.names(), ["A1", "A2", "B1"]);
+    id
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stopped_parallel_reruns_only_its_unfinished_branch_from_where_it_stopped() {
+    let steps = Steps::default();
+    let (engine, _log, _clock) = engine(steps.handlers()).await;
+    let id = start_and_stop_in_a2(&engine, &steps).await;
+    engine.redrive_execution(id).await.unwrap();
+    let done = engine.wait_for_completion(id).await.unwrap();
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    assert_eq!(
+        done.output,
+        Some(json!([{"A1": "A1", "A2": "A2"}, {"B1": "B1"}]))
+    );
+    assert_eq!(steps.names(), ["A2"], "A1 and B1 kept");
+    engine.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_earlier_versions_redrive_of_a_stopped_parallel_reruns_every_branch() {
+    let steps = Steps::default();
+    let (engine, log, clock) = engine(steps.handlers()).await;
+    let id = start_and_stop_in_a2(&engine, &steps).await;
+    engine.shutdown().await;
+    record_old_redrive(&log, id, &stopped_in_a2(), ExecutionStatus::Aborted).await;
+    let reopened = engine_on(&log, steps.handlers(), clock).await;
+    let done = reopened.wait_for_completion(id).await.unwrap();
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    assert_eq!(steps.names(), ["A1", "A2", "B1"], "every branch again");
+    reopened.shutdown().await;
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_redrive_recorded_by_an_earlier_version_reruns_branches_from_their_start() {
     let steps = Steps::default();
@@ -218,7 +274,7 @@ async fn a_redrive_recorded_by_an_earlier_version_reruns_branches_from_their_sta
     steps.names();
 
     // What an earlier version made durable for redrive_execution.
-    record_old_redrive(&log, id, &definition).await;
+    record_old_redrive(&log, id, &definition, ExecutionStatus::Failed).await;
     steps.healed.store(true, Ordering::SeqCst);
     let reopened = engine_on(&log, steps.handlers(), clock).await;
     assert_eq!(reopened.recovered(), 1);
@@ -234,8 +290,13 @@ async fn a_redrive_recorded_by_an_earlier_version_reruns_branches_from_their_sta
 }
 
 /// Replays `id`, steps `Input::Redrive` and commits its record with the
-/// index row moved from FAILED to RUNNING.
-async fn record_old_redrive(log: &MemoryLog, id: ExecutionId, definition: &Value) {
+/// index row moved from `status` to RUNNING.
+async fn record_old_redrive(
+    log: &MemoryLog,
+    id: ExecutionId,
+    definition: &Value,
+    status: ExecutionStatus,
+) {
     let machine = Arc::new(StateMachine::from_json(&definition.to_string()).unwrap());
     let mut records = store::read_transitions(log, id).unwrap().into_iter();
     let first = records.next().unwrap();
@@ -262,10 +323,7 @@ async fn record_old_redrive(log: &MemoryLog, id: ExecutionId, definition: &Value
         store::TRANSITION_KIND,
         store::encode_transition(&record).unwrap(),
     );
-    batch.delete(
-        keys::EXECUTIONS,
-        keys::execution_key(ExecutionStatus::Failed, id),
-    );
+    batch.delete(keys::EXECUTIONS, keys::execution_key(status, id));
     let row = ExecutionRow {
         name: id.to_string(),
         state_machine: "sm".into(),

@@ -52,7 +52,9 @@ pub(crate) fn start(
     // if the children are the same in number).
     let (results, resume) = match current.redrive_children.take() {
         Some(kept) if kept.results.len() == count => {
-            let KeptChildren { results, points } = *kept;
+            let KeptChildren {
+                results, points, ..
+            } = *kept;
             let resume = points
                 .iter()
                 .any(Option::is_some)
@@ -204,18 +206,13 @@ pub(crate) fn child_done(
                 details.index = Some(index);
                 ctx.emit(&mut child, T::MapIterationFailed, details);
             }
-            let results = std::mem::take(&mut fan_out.results);
-            let mut points = vec![None; results.len()];
-            if let Some(point) = points.get_mut(index as usize) {
+            for sibling in fan_out.running.values() {
+                abort_tree(ctx, sibling);
+            }
+            let mut kept = Box::new(KeptChildren::of(fan_out, false));
+            if let Some(point) = kept.points.get_mut(index as usize) {
                 *point = ended.map(RedrivePoint::of);
             }
-            for (sibling_index, sibling) in std::mem::take(&mut fan_out.running) {
-                abort_tree(ctx, &sibling);
-                if let Some(point) = points.get_mut(sibling_index as usize) {
-                    *point = sibling.current.map(RedrivePoint::of);
-                }
-            }
-            let kept = Box::new(KeptChildren { results, points });
             let kind = if is_map {
                 T::MapStateFailed
             } else {

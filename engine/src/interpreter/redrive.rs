@@ -7,11 +7,12 @@
 //!
 //! - the state is entered again with the same input (a fresh entry: new
 //!   `…StateEntered`, retries from zero; a Parallel or inline Map that
-//!   failed then runs only the branches or iterations that did not
-//!   succeed and keeps the others' results: with
-//!   `Input::RedriveFromFailedStates` each restarts from the state it did
-//!   not finish, recursively, as Step Functions does; with `Input::Redrive`,
-//!   as earlier versions recorded it, each from its start), or
+//!   failed, or was running at a stop or timeout, then runs only the
+//!   branches or iterations that did not succeed and keeps the others'
+//!   results: with `Input::RedriveFromFailedStates` each restarts from the
+//!   state it did not finish, recursively, as Step Functions does; with
+//!   `Input::Redrive`, as earlier versions recorded it, each from its
+//!   start, and after a stop or timeout every child runs again), or
 //! - for a DISTRIBUTED Map whose map run was started, the same map run is
 //!   redriven: `MapRunRedriven{mapRunArn, redriveCount}` and a
 //!   `StartMapRun` with the spec's `redrive_count` one higher, which tells
@@ -110,9 +111,11 @@ pub(crate) fn redrive(
             // each from its start, else each from where it stopped.
             let mut kept = point.fan_out;
             if matches!(stamped.input, Input::Redrive) {
-                if let Some(kept) = kept.as_mut() {
+                // Earlier versions kept only a failed fan-out's results.
+                kept = kept.filter(|kept| !kept.stopped).map(|mut kept| {
                     kept.points.clear();
-                }
+                    kept
+                });
             }
             if let Some(current) = root.current.as_mut() {
                 current.redrive_children = kept;

@@ -81,21 +81,56 @@ pub(crate) struct RedrivePoint {
     pub fan_out: Option<Box<KeptChildren>>,
 }
 
-/// What a Parallel or inline Map that failed keeps for a redrive.
+/// What a Parallel or inline Map that failed, or was running when the
+/// execution was stopped or timed out, keeps for a redrive.
 #[derive(Debug, Clone)]
 pub(crate) struct KeptChildren {
     /// Each child's output if it succeeded.
     pub results: Vec<Option<Value>>,
     /// Each unsuccessful child that had started: the state it did not
-    /// finish (the one that failed, or where a sibling's failure aborted
-    /// it), where a redrive restarts it. `None`: it succeeded, or never
-    /// started (it runs from its start).
+    /// finish (the one that failed, or where it was aborted), where a
+    /// redrive restarts it. `None`: it succeeded, or never started (it
+    /// runs from its start).
     pub points: Vec<Option<RedrivePoint>>,
+    /// Kept from a fan-out still running when the execution was stopped
+    /// or timed out. Earlier versions kept nothing then, so a redrive
+    /// recorded as `Input::Redrive` ignores it.
+    pub stopped: bool,
+}
+
+impl KeptChildren {
+    /// What `fan_out` keeps as it ends unsuccessfully: its results, and
+    /// for each child not succeeded the state it runs (still in
+    /// `running`) or the restart point it has not started from yet.
+    pub(crate) fn of(fan_out: &mut FanOut, stopped: bool) -> KeptChildren {
+        let results = std::mem::take(&mut fan_out.results);
+        let mut points = fan_out
+            .resume
+            .take()
+            .map(<[Option<RedrivePoint>]>::into_vec)
+            .unwrap_or_default();
+        points.resize(results.len(), None);
+        for (index, child) in std::mem::take(&mut fan_out.running) {
+            if let Some(point) = points.get_mut(index as usize) {
+                *point = child.current.map(RedrivePoint::of);
+            }
+        }
+        KeptChildren {
+            results,
+            points,
+            stopped,
+        }
+    }
 }
 
 impl RedrivePoint {
-    /// The point of the state `current` (the top scope's, being ended).
+    /// The point of the state `current` (being ended, or aborted). A
+    /// Parallel or inline Map still running keeps its children too.
     pub(crate) fn of(current: Current) -> RedrivePoint {
+        let fan_out = match current.phase {
+            Phase::FanOut(mut running) => Some(Box::new(KeptChildren::of(&mut running, true))),
+            _ => current.failed_children,
+        };
         RedrivePoint {
             name: current.name,
             input: current.input,
@@ -103,7 +138,7 @@ impl RedrivePoint {
             entered_ms: current.entered_ms,
             retriers: current.retries.len(),
             map_run: current.map_run,
-            fan_out: current.failed_children,
+            fan_out,
         }
     }
 }
