@@ -1,8 +1,10 @@
 //! Reader parsing throughput from the local store: JSONL, CSV and a JSON array.
 //!
 //! `cargo bench --bench reader_parse` — criterion reports time per file; throughput is given
-//! both in bytes (MB/s) and in elements (items/s) by two benchmark groups, and a third group
-//! measures the JSONL ceilings (split + `Value`, split + validation) in the same run.
+//! both in bytes (MB/s) and in elements (items/s) by two benchmark groups, each reading every
+//! file as `Value`s (`next_batch`: `JSONL`, `CSV`, `JSON`) and as JSON text (`next_raw_batch`:
+//! `JSONL_raw`, ...), and a third group measures the JSONL ceilings (split + `Value`, split +
+//! `RawItem` validation, split + `IgnoredAny`) in the same run.
 
 // criterion_group! generates an undocumented pub fn.
 #![allow(missing_docs)]
@@ -63,15 +65,24 @@ fn generate(dir: &std::path::Path) -> Vec<Fixture> {
     fixtures
 }
 
-async fn read_everything(spec: &ReaderSpec, store: &Store) -> u64 {
+async fn read_everything(spec: &ReaderSpec, store: &Store, raw: bool) -> u64 {
     let mut reader = open_reader(spec, store.clone(), None, &ReaderOptions::new())
         .await
         .expect("reader opens");
     let mut count = 0;
     loop {
-        let batch = reader.next_batch(1000).await.expect("batch reads");
-        count += batch.items.len() as u64;
-        if batch.exhausted {
+        let (items, exhausted) = match raw {
+            true => {
+                let batch = reader.next_raw_batch(1000).await.expect("batch reads");
+                (batch.items.len(), batch.exhausted)
+            }
+            false => {
+                let batch = reader.next_batch(1000).await.expect("batch reads");
+                (batch.items.len(), batch.exhausted)
+            }
+        };
+        count += items as u64;
+        if exhausted {
             return count;
         }
     }
@@ -87,7 +98,10 @@ fn bench(c: &mut Criterion) {
     for (group_name, by_bytes) in [("reader_parse_bytes", true), ("reader_parse_items", false)] {
         let mut group = c.benchmark_group(group_name);
         group.sample_size(10);
-        for fixture in &fixtures {
+        for (fixture, raw) in fixtures
+            .iter()
+            .flat_map(|fixture| [(fixture, false), (fixture, true)])
+        {
             let spec: ReaderSpec = serde_json::from_value(json!({
                 "Resource": "arn:aws:states:::s3:getObject",
                 "Parameters": {"Bucket": "bench", "Key": fixture.key},
@@ -99,24 +113,26 @@ fn bench(c: &mut Criterion) {
             } else {
                 Throughput::Elements(fixture.items)
             });
-            group.bench_with_input(
-                BenchmarkId::from_parameter(fixture.input_type),
-                &spec,
-                |b, spec| {
-                    b.iter(|| {
-                        let count = runtime.block_on(read_everything(spec, &store));
-                        assert_eq!(count, fixture.items);
-                    });
-                },
-            );
+            let name = match raw {
+                true => format!("{}_raw", fixture.input_type),
+                false => fixture.input_type.to_owned(),
+            };
+            group.bench_with_input(BenchmarkId::from_parameter(name), &spec, |b, spec| {
+                b.iter(|| {
+                    let count = runtime.block_on(read_everything(spec, &store, raw));
+                    assert_eq!(count, fixture.items);
+                });
+            });
         }
         group.finish();
     }
 }
 
 /// Ceilings measured in the same run, so a loaded machine still gives a meaningful ratio:
-/// the JSONL file held in memory, split into lines, each parsed into a `Value` (what every
-/// reader must at least do) or only validated (what raw items would cost).
+/// the JSONL file held in memory, split into lines, each parsed into a `Value` (what a
+/// `next_batch` reader must at least do), validated into a `RawItem` (what `next_raw_batch`
+/// must at least do) or only checked into `IgnoredAny` (a looser check: no UTF-8, escape or
+/// number-range validation).
 fn ceilings(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     generate(dir.path());
@@ -129,6 +145,14 @@ fn ceilings(c: &mut Criterion) {
             for line in jsonl.split(|byte| *byte == b'\n').filter(|l| !l.is_empty()) {
                 let value: serde_json::Value = serde_json::from_slice(line).expect("valid line");
                 std::hint::black_box(value);
+            }
+        });
+    });
+    group.bench_function("split_raw", |b| {
+        b.iter(|| {
+            for line in jsonl.split(|byte| *byte == b'\n').filter(|l| !l.is_empty()) {
+                let raw = shoal_readers::RawItem::parse(line).expect("valid line");
+                std::hint::black_box(raw);
             }
         });
     });

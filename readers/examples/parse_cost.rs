@@ -8,9 +8,11 @@
 //! ```
 //!
 //! Modes: `jsonl`, `csv`, `json` read the generated files through `open_reader` from the local
-//! store (batches of 1000, like the bench). Ceilings over the JSONL file held in memory:
+//! store (batches of 1000, like the bench) as `Value`s; `jsonl-raw`, `csv-raw`, `json-raw` the
+//! same as JSON text (`next_raw_batch`). Ceilings over the JSONL file held in memory:
 //! `split-value` (memchr line split + `serde_json::from_slice::<Value>`), `split-value-held`
-//! (the same, keeping the values of the last 1000 lines alive), `split-ignored`
+//! (the same, keeping the values of the last 1000 lines alive), `split-raw` (the same,
+//! validating into a `RawItem`, held like the values), `split-ignored`
 //! (the same, validating into `IgnoredAny`: the cost of checking the JSON without building a
 //! `Value`) and `memchr` (counting newlines only).
 
@@ -28,7 +30,7 @@ type Failure = Box<dyn std::error::Error>;
 fn main() -> Result<(), Failure> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [mode, dir, n] = args.as_slice() else {
-        return Err("usage: parse_cost gen|all|jsonl|csv|json|split-value|split-ignored|memchr <dir> <MiB|repeats>".into());
+        return Err("usage: parse_cost gen|all|jsonl[-raw]|csv[-raw]|json[-raw]|split-value[-held]|split-raw|split-ignored|memchr <dir> <MiB|repeats>".into());
     };
     let dir = Path::new(dir);
     let n: usize = n.parse()?;
@@ -39,11 +41,15 @@ fn main() -> Result<(), Failure> {
         "all" => vec![
             "memchr",
             "split-ignored",
+            "split-raw",
             "split-value",
             "split-value-held",
             "jsonl",
+            "jsonl-raw",
             "csv",
+            "csv-raw",
             "json",
+            "json-raw",
         ],
         one => vec![one],
     };
@@ -69,12 +75,13 @@ fn main() -> Result<(), Failure> {
 
 /// Runs one mode once; returns (items, bytes).
 fn run(mode: &str, dir: &Path, runtime: &tokio::runtime::Runtime) -> Result<(u64, u64), Failure> {
-    let (key, input_type) = match mode {
+    let (key, input_type) = match mode.trim_end_matches("-raw") {
         "jsonl" => ("items.jsonl", "JSONL"),
         "csv" => ("items.csv", "CSV"),
         "json" => ("items.json", "JSON"),
         _ => return ceiling(mode, &std::fs::read(dir.join("items.jsonl"))?),
     };
+    let raw = mode.ends_with("-raw");
     let bytes = std::fs::metadata(dir.join(key))?.len();
     let spec: ReaderSpec = serde_json::from_value(json!({
         "Resource": "arn:aws:states:::s3:getObject",
@@ -86,9 +93,18 @@ fn run(mode: &str, dir: &Path, runtime: &tokio::runtime::Runtime) -> Result<(u64
         let mut reader = open_reader(&spec, store, None, &ReaderOptions::new()).await?;
         let mut count = 0u64;
         loop {
-            let batch = reader.next_batch(1000).await?;
-            count += batch.items.len() as u64;
-            if batch.exhausted {
+            let (items, exhausted) = match raw {
+                true => {
+                    let batch = reader.next_raw_batch(1000).await?;
+                    (batch.items.len(), batch.exhausted)
+                }
+                false => {
+                    let batch = reader.next_batch(1000).await?;
+                    (batch.items.len(), batch.exhausted)
+                }
+            };
+            count += items as u64;
+            if exhausted {
                 return Ok::<_, Failure>(count);
             }
         }
@@ -100,6 +116,7 @@ fn ceiling(mode: &str, data: &[u8]) -> Result<(u64, u64), Failure> {
     let mut items = 0u64;
     let mut start = 0;
     let mut held = Vec::with_capacity(1000);
+    let mut held_raw = Vec::with_capacity(1000);
     for end in memchr::memchr_iter(b'\n', data) {
         let line = &data[start..end];
         start = end + 1;
@@ -113,6 +130,12 @@ fn ceiling(mode: &str, data: &[u8]) -> Result<(u64, u64), Failure> {
                 held.push(serde_json::from_slice::<serde_json::Value>(line)?);
                 if held.len() == 1000 {
                     held.clear();
+                }
+            }
+            "split-raw" => {
+                held_raw.push(shoal_readers::RawItem::parse(line)?);
+                if held_raw.len() == 1000 {
+                    held_raw.clear();
                 }
             }
             "split-ignored" => {

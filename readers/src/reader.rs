@@ -5,21 +5,37 @@ use serde_json::Value;
 
 use crate::checkpoint::{Checkpoint, Position};
 use crate::error::ReaderError;
+use crate::item::RawItem;
 
 /// The largest `MaxItems` Step Functions accepts (and the cap when it is 0 = unlimited).
 pub const MAX_ITEMS_LIMIT: u64 = 100_000_000;
 
-/// Items and the position after them.
+/// Items and the position after them: `Value`s ([`ItemReader::next_batch`]) or JSON text
+/// ([`RawBatch`], [`ItemReader::next_raw_batch`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Batch {
+pub struct Batch<T = Value> {
     /// At most the requested number of items, in source order.
-    pub items: Vec<Value>,
+    pub items: Vec<T>,
     /// The checkpoint after the last item of `items`: a reader rebuilt from it yields the
     /// item after that one first.
     pub checkpoint: Checkpoint,
     /// True when no item follows (the source is exhausted or `MaxItems` is reached). A batch
     /// can be exhausted and still carry items.
     pub exhausted: bool,
+}
+
+/// A batch of items as validated JSON text.
+pub type RawBatch = Batch<RawItem>;
+
+impl Batch {
+    /// The same batch with every item rendered as compact JSON text.
+    pub fn into_raw(self) -> RawBatch {
+        Batch {
+            items: self.items.iter().map(RawItem::from_value).collect(),
+            checkpoint: self.checkpoint,
+            exhausted: self.exhausted,
+        }
+    }
 }
 
 /// A resumable, batched stream of items.
@@ -34,9 +50,19 @@ pub struct Batch {
 ///   built from it (with the same spec and store) continues with the next item.
 /// - An `Err` leaves the reader unusable; rebuild it from the last checkpoint to retry.
 /// - Memory is bounded by the batch size, one listing page or one record, whatever the source size.
+/// - `next_batch` and `next_raw_batch` are two views of one stream: calls may be mixed, and
+///   give the same items, checkpoints and errors in either form.
 pub trait ItemReader: Send {
     /// Reads the next batch of at most `max_items` items (0 is treated as 1).
     fn next_batch(&mut self, max_items: usize) -> BoxFuture<'_, Result<Batch, ReaderError>>;
+
+    /// Like [`ItemReader::next_batch`], with each item as JSON text that parses to the `Value`
+    /// `next_batch` would give. File readers (JSON Lines, JSON arrays, CSV) produce the text
+    /// without building `Value`s: a JSON item is validated and kept as the source spells it,
+    /// a CSV row is rendered compactly. The default renders `next_batch`'s `Value`s.
+    fn next_raw_batch(&mut self, max_items: usize) -> BoxFuture<'_, Result<RawBatch, ReaderError>> {
+        Box::pin(async move { Ok(self.next_batch(max_items).await?.into_raw()) })
+    }
 }
 
 /// Applies `MaxItems` on top of a source reader.
@@ -61,7 +87,7 @@ impl Limited {
         }
     }
 
-    fn done(&self) -> Batch {
+    fn done<T>(&self) -> Batch<T> {
         Batch {
             items: Vec::new(),
             checkpoint: Checkpoint {
@@ -72,13 +98,32 @@ impl Limited {
         }
     }
 
-    async fn next(&mut self, max_items: usize) -> Result<Batch, ReaderError> {
+    /// How many items the next batch may carry (0: `MaxItems` is reached).
+    fn want(&self, max_items: usize) -> usize {
         let left = self.limit.saturating_sub(self.items_read);
-        if left == 0 {
+        (max_items.max(1) as u64).min(left) as usize
+    }
+
+    async fn next(&mut self, max_items: usize) -> Result<Batch, ReaderError> {
+        let want = self.want(max_items);
+        if want == 0 {
             return Ok(self.done());
         }
-        let want = (max_items.max(1) as u64).min(left) as usize;
-        let mut batch = self.inner.next_batch(want).await?;
+        let batch = self.inner.next_batch(want).await?;
+        Ok(self.cap(want, batch))
+    }
+
+    async fn next_raw(&mut self, max_items: usize) -> Result<RawBatch, ReaderError> {
+        let want = self.want(max_items);
+        if want == 0 {
+            return Ok(self.done());
+        }
+        let batch = self.inner.next_raw_batch(want).await?;
+        Ok(self.cap(want, batch))
+    }
+
+    /// Counts `batch` (at most `want` items) and ends the stream at `MaxItems`.
+    fn cap<T>(&mut self, want: usize, mut batch: Batch<T>) -> Batch<T> {
         batch.items.truncate(want);
         self.items_read += batch.items.len() as u64;
         batch.checkpoint.items_read = self.items_read;
@@ -89,13 +134,17 @@ impl Limited {
         if batch.exhausted {
             batch.checkpoint.position = Position::Done;
         }
-        Ok(batch)
+        batch
     }
 }
 
 impl ItemReader for Limited {
     fn next_batch(&mut self, max_items: usize) -> BoxFuture<'_, Result<Batch, ReaderError>> {
         Box::pin(self.next(max_items))
+    }
+
+    fn next_raw_batch(&mut self, max_items: usize) -> BoxFuture<'_, Result<RawBatch, ReaderError>> {
+        Box::pin(self.next_raw(max_items))
     }
 }
 

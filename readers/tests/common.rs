@@ -8,7 +8,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::Value;
 use shoal_readers::{
-    open_reader, Checkpoint, ReaderError, ReaderOptions, ReaderSpec, S3Options, Store, StoreUrl,
+    open_reader, Batch, Checkpoint, ItemReader, ReaderError, ReaderOptions, ReaderSpec, S3Options,
+    Store, StoreUrl,
 };
 
 /// The buckets scripts/s3-server.sh creates for the tests.
@@ -74,7 +75,31 @@ pub fn get_object(key: &str, config: Value) -> ReaderSpec {
     }))
 }
 
-/// Reads everything in batches of `batch` without interruption.
+/// The next batch as `Value`s, read through `next_raw_batch` (each item's text parsed) when
+/// `raw`, else through `next_batch`: the drivers below alternate, so every test that reads
+/// through them checks that both views give the same items, checkpoints and errors.
+pub async fn next_values(
+    reader: &mut Box<dyn ItemReader>,
+    batch: usize,
+    raw: bool,
+) -> Result<Batch, ReaderError> {
+    if !raw {
+        return reader.next_batch(batch).await;
+    }
+    let next = reader.next_raw_batch(batch).await?;
+    Ok(Batch {
+        items: next
+            .items
+            .iter()
+            .map(|item| item.to_value().expect("a RawItem parses"))
+            .collect(),
+        checkpoint: next.checkpoint,
+        exhausted: next.exhausted,
+    })
+}
+
+/// Reads everything in batches of `batch` without interruption (alternating `next_batch` and
+/// `next_raw_batch`, starting with `next_raw_batch`).
 pub async fn read_all(
     spec: &ReaderSpec,
     store: &Store,
@@ -83,8 +108,10 @@ pub async fn read_all(
 ) -> Result<Vec<Value>, ReaderError> {
     let mut reader = open_reader(spec, store.clone(), None, options).await?;
     let mut items = Vec::new();
+    let mut raw = true;
     loop {
-        let next = reader.next_batch(batch).await?;
+        let next = next_values(&mut reader, batch, raw).await?;
+        raw = !raw;
         assert!(
             next.exhausted || !next.items.is_empty(),
             "a non-exhausted batch must carry items"
@@ -99,7 +126,7 @@ pub async fn read_all(
 }
 
 /// Reads everything, dropping the reader and rebuilding it from the (JSON round-tripped)
-/// checkpoint after every `every` batches.
+/// checkpoint after every `every` batches (alternating `next_batch` and `next_raw_batch`).
 pub async fn read_with_crashes(
     spec: &ReaderSpec,
     store: &Store,
@@ -109,10 +136,12 @@ pub async fn read_with_crashes(
 ) -> Result<Vec<Value>, ReaderError> {
     let mut checkpoint: Option<Checkpoint> = None;
     let mut items = Vec::new();
+    let mut calls = 0usize;
     loop {
         let mut reader = open_reader(spec, store.clone(), checkpoint.as_ref(), options).await?;
         for _ in 0..every.max(1) {
-            let next = reader.next_batch(batch).await?;
+            calls += 1;
+            let next = next_values(&mut reader, batch, calls % 2 == 1).await?;
             items.extend(next.items);
             let text = serde_json::to_string(&next.checkpoint).expect("checkpoints serialize");
             assert!(text.len() < 1024, "checkpoint too large: {text}");

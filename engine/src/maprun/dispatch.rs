@@ -2,10 +2,17 @@
 //! inputs (ItemSelector, ItemBatcher), and in ONE commit record every
 //! child's Start plus the map run row with the reader checkpoint after
 //! them; only then start the children.
+//!
+//! Items come from the reader as validated JSON text ([`RawItem`]): without
+//! ItemSelector and ItemBatcher an item's text is the child's recorded input
+//! as it is (the child parses it once when it starts), so no `Value` is
+//! built and rendered again per item here. EXPRESS inputs records keep the
+//! compact text of the started child's input, as before.
 
 use std::sync::Arc;
 
 use serde_json::Value;
+use shoal_readers::RawItem;
 use shoal_storage::{Seq, StreamId, WriteBatch};
 
 use super::coordinator::Run;
@@ -30,9 +37,9 @@ pub const QUEUED_BATCHES_MAX: u64 = 4096;
 /// How long dispatch waits before looking at the log's queue again.
 const BACKPRESSURE_PAUSE: std::time::Duration = std::time::Duration::from_millis(1);
 
-/// A child's input and how many items it carries.
+/// A child's input (JSON text) and how many items it carries.
 pub(crate) struct ChildInput {
-    pub input: Value,
+    pub input_json: String,
     pub items: u32,
 }
 
@@ -60,7 +67,7 @@ impl Run {
             Some(_) => DISPATCH_ITEMS_MAX,
         }
         .min(DISPATCH_ITEMS_MAX.max(children));
-        let batch = match reader.next_batch(want).await {
+        let batch = match reader.next_raw_batch(want).await {
             Ok(batch) => batch,
             Err(error) => {
                 let (name, cause) = error.step_functions_error();
@@ -84,14 +91,14 @@ impl Run {
         for child in inputs {
             let index = first_child + created.len() as u64;
             items_read += u64::from(child.items);
-            // Serialised once: the inputs record and the Start input share it.
-            let input_json = child.input.to_string();
             let started = if self.row.express {
-                express_inputs.push(input_json.clone());
-                self.started(index, input_json)
-                    .map(|(state, effects, _)| (state, effects))
+                self.started(index, child.input_json)
+                    .map(|(state, effects, record)| {
+                        express_inputs.push(started_input(&record, &state));
+                        (state, effects)
+                    })
             } else {
-                self.create_child(index, input_json, &mut log_batch)
+                self.create_child(index, child.input_json, &mut log_batch)
             };
             match started {
                 Ok(started) => created.push((index, started, child.items)),
@@ -154,12 +161,31 @@ impl Run {
 
     /// The children for items `first..` (ItemSelector per item, then
     /// ItemBatcher groups).
-    fn child_inputs(&self, first: u64, items: Vec<Value>) -> Result<Vec<ChildInput>, StatesError> {
+    fn child_inputs(
+        &self,
+        first: u64,
+        items: Vec<RawItem>,
+    ) -> Result<Vec<ChildInput>, StatesError> {
+        if self.selector.is_none() && self.spec.batcher.is_none() {
+            return Ok(items
+                .into_iter()
+                .map(|item| ChildInput {
+                    input_json: item.into_string(),
+                    items: 1,
+                })
+                .collect());
+        }
         let options = DataFlowOptions::new()
             .with_payload_limit_bytes(self.shared.options.payload_limit_bytes);
         let mut selected = Vec::with_capacity(items.len());
-        for (offset, item) in items.into_iter().enumerate() {
+        for (offset, raw) in items.into_iter().enumerate() {
             let index = first + offset as u64;
+            let item = raw.to_value().map_err(|e| {
+                StatesError::new(
+                    "States.ItemReaderFailed",
+                    format!("item {index} is not JSON: {e}"),
+                )
+            })?;
             let value = match &self.selector {
                 None => item,
                 Some(selector) => {
@@ -178,7 +204,10 @@ impl Run {
         let Some(batcher) = &self.spec.batcher else {
             return Ok(selected
                 .into_iter()
-                .map(|input| ChildInput { input, items: 1 })
+                .map(|input| ChildInput {
+                    input_json: input.to_string(),
+                    items: 1,
+                })
                 .collect());
         };
         let mut out = Vec::new();
@@ -193,7 +222,7 @@ impl Run {
             }
             input.insert("Items".into(), Value::Array(items));
             out.push(ChildInput {
-                input: Value::Object(input),
+                input_json: Value::Object(input).to_string(),
                 items: count,
             });
         };
@@ -215,6 +244,7 @@ impl Run {
     }
 
     /// Steps `Start` for child `index` and adds its record to `batch`.
+    /// `input_json` is recorded as given (the child parses it).
     fn create_child(
         &self,
         index: u64,
@@ -265,5 +295,19 @@ impl Run {
             events: output.events,
         };
         Ok((state, output.effects, record))
+    }
+}
+
+/// The compact text of a started child's input, for an EXPRESS inputs
+/// record: the `ExecutionStarted` event already carries it.
+fn started_input(record: &TransitionRecord, state: &ExecutionState) -> String {
+    match record.events.first() {
+        Some(event) if event.kind == crate::history::HistoryEventType::ExecutionStarted => {
+            match &event.details.input {
+                Some(input) => input.clone(),
+                None => state.input().to_string(),
+            }
+        }
+        _ => state.input().to_string(),
     }
 }

@@ -8,15 +8,20 @@
 //!   unclosed quote (which swallows the rest of the file into one field) fails as soon as the
 //!   cap is crossed, without growing memory.
 //! - Blank lines are skipped (csv-core's behaviour).
+//! - In raw mode a row becomes its compact JSON text directly (each header's `"key":` rendered
+//!   once), the text `Value::to_string` would give for the row's object.
 
+use std::borrow::Cow;
 use std::collections::{HashSet, VecDeque};
 
 use csv_core::ReadRecordResult;
 use serde_json::{Map, Value};
 
+use super::json_text::push_string;
 use super::{Record, RecordParser};
 use crate::checkpoint::FilePosition;
 use crate::error::ReaderError;
+use crate::item::{Item, RawItem};
 
 /// Field-count bound for one record (beyond it the record is "too large").
 const MAX_FIELDS: usize = 65_536;
@@ -35,6 +40,10 @@ pub(crate) struct CsvParser {
     /// Bytes of the current record consumed so far.
     consumed: u64,
     decode_keys: bool,
+    /// Emit rows as JSON text ([`Item::Raw`]).
+    raw: bool,
+    /// `"header":` for each header, rendered once (raw mode).
+    key_prefixes: Vec<String>,
 }
 
 impl CsvParser {
@@ -55,7 +64,6 @@ impl CsvParser {
         Ok(Self {
             object,
             core,
-            headers,
             output: vec![0; cap_bytes],
             output_len: 0,
             ends: vec![0; 64],
@@ -63,6 +71,9 @@ impl CsvParser {
             at,
             consumed: 0,
             decode_keys,
+            raw: false,
+            key_prefixes: headers.as_deref().map(key_prefixes).unwrap_or_default(),
+            headers,
         })
     }
 
@@ -115,18 +126,17 @@ impl CsvParser {
             None => {
                 let headers: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
                 check_unique(&self.object, &headers)?;
+                self.key_prefixes = key_prefixes(&headers);
                 self.headers = Some(headers);
                 None
             }
-            Some(headers) => Some(self.item(headers, &fields, &start)?),
+            Some(headers) if self.raw => Some(Item::Raw(self.raw_item(headers, &fields, &start)?)),
+            Some(headers) => Some(Item::Value(self.item(headers, &fields, &start)?)),
         };
         self.output_len = 0;
         self.ends_len = 0;
-        if let Some(value) = item {
-            out.push_back(Record {
-                value,
-                end: self.at,
-            });
+        if let Some(item) = item {
+            out.push_back(Record { item, end: self.at });
         }
         Ok(())
     }
@@ -175,20 +185,57 @@ impl CsvParser {
     ) -> Result<Value, ReaderError> {
         let mut map = Map::with_capacity(headers.len());
         for (i, header) in headers.iter().enumerate() {
-            let field = fields.get(i).copied().unwrap_or("");
-            let value = if self.decode_keys && header == "Key" {
-                form_decode(field).ok_or_else(|| ReaderError::Csv {
-                    object: self.object.clone(),
-                    record: start.records + 1,
-                    offset: start.offset,
-                    message: format!("Key {field:?} is not valid form-URL-encoded UTF-8"),
-                })?
-            } else {
-                field.to_owned()
-            };
-            map.insert(header.clone(), Value::String(value));
+            let value = self.field(header, fields.get(i).copied(), start)?;
+            map.insert(header.clone(), Value::String(value.into_owned()));
         }
         Ok(Value::Object(map))
+    }
+
+    /// The row as compact JSON text, without building a `Value`.
+    fn raw_item(
+        &self,
+        headers: &[String],
+        fields: &[&str],
+        start: &FilePosition,
+    ) -> Result<RawItem, ReaderError> {
+        let size: usize = self.key_prefixes.iter().map(String::len).sum::<usize>()
+            + fields.iter().map(|f| f.len() + 3).sum::<usize>();
+        let mut text = String::with_capacity(size + 2);
+        text.push('{');
+        for (i, (header, prefix)) in headers.iter().zip(&self.key_prefixes).enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(prefix);
+            push_string(
+                &mut text,
+                &self.field(header, fields.get(i).copied(), start)?,
+            );
+        }
+        text.push('}');
+        Ok(RawItem::from_rendered(text))
+    }
+
+    /// Field `field` (None: missing, so "") under `header`, form-decoded when it is an
+    /// inventory's `Key`.
+    fn field<'a>(
+        &self,
+        header: &str,
+        field: Option<&'a str>,
+        start: &FilePosition,
+    ) -> Result<Cow<'a, str>, ReaderError> {
+        let field = field.unwrap_or("");
+        if !(self.decode_keys && header == "Key") {
+            return Ok(Cow::Borrowed(field));
+        }
+        form_decode(field)
+            .map(Cow::Owned)
+            .ok_or_else(|| ReaderError::Csv {
+                object: self.object.clone(),
+                record: start.records + 1,
+                offset: start.offset,
+                message: format!("Key {field:?} is not valid form-URL-encoded UTF-8"),
+            })
     }
 
     fn too_large(&self) -> ReaderError {
@@ -203,6 +250,10 @@ impl CsvParser {
 }
 
 impl RecordParser for CsvParser {
+    fn set_raw(&mut self, raw: bool) {
+        self.raw = raw;
+    }
+
     fn feed(&mut self, data: &[u8], out: &mut VecDeque<Record>) -> Result<(), ReaderError> {
         if data.is_empty() {
             return Ok(());
@@ -213,6 +264,19 @@ impl RecordParser for CsvParser {
     fn finish(&mut self, out: &mut VecDeque<Record>) -> Result<(), ReaderError> {
         self.run(&[], out)
     }
+}
+
+/// `"header":` for each header, for raw rows.
+fn key_prefixes(headers: &[String]) -> Vec<String> {
+    headers
+        .iter()
+        .map(|header| {
+            let mut prefix = String::with_capacity(header.len() + 3);
+            push_string(&mut prefix, header);
+            prefix.push(':');
+            prefix
+        })
+        .collect()
 }
 
 fn check_unique(object: &str, headers: &[String]) -> Result<(), ReaderError> {
@@ -274,7 +338,10 @@ mod tests {
             parser.feed(std::slice::from_ref(b), &mut out)?;
         }
         parser.finish(&mut out)?;
-        Ok(out.into_iter().map(|r| r.value).collect())
+        Ok(out
+            .into_iter()
+            .map(|r| r.item.into_value().unwrap())
+            .collect())
     }
 
     #[test]
@@ -288,6 +355,36 @@ mod tests {
                 serde_json::json!({"a":"3","b":"4"}),
             ]
         );
+    }
+
+    #[test]
+    fn raw_rows_are_the_compact_text_of_the_value_rows() {
+        let text =
+            "a,\"q\"\"k\",\u{e9}\n1,\"x,\"\"y\"\"\nz\",\"\\\u{7f}\u{1}\"\n2\n\"\t\r\",4,5,6\n";
+        let run = |raw: bool| {
+            let mut parser =
+                CsvParser::new("m:t".into(), b',', None, FilePosition::default(), 64, false)
+                    .unwrap();
+            parser.set_raw(raw);
+            let mut out = VecDeque::new();
+            parser.feed(text.as_bytes(), &mut out).unwrap();
+            parser.finish(&mut out).unwrap();
+            out.into_iter().map(|r| r.item).collect::<Vec<_>>()
+        };
+        let values: Vec<Value> = run(false)
+            .into_iter()
+            .map(|item| item.into_value().unwrap())
+            .collect();
+        let raws: Vec<String> = run(true)
+            .into_iter()
+            .map(|item| match item {
+                Item::Raw(raw) => raw.into_string(),
+                Item::Value(value) => panic!("raw mode gave a Value: {value}"),
+            })
+            .collect();
+        assert_eq!(values.len(), 3);
+        let rendered: Vec<String> = values.iter().map(Value::to_string).collect();
+        assert_eq!(raws, rendered);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use std::collections::VecDeque;
 use super::{count_lines, Record, RecordParser};
 use crate::checkpoint::FilePosition;
 use crate::error::ReaderError;
+use crate::item::{Item, RawItem};
 
 mod seek;
 mod value_scan;
@@ -39,6 +40,8 @@ pub(crate) struct JsonArrayParser {
     /// Position of the next byte to be fed.
     at: FilePosition,
     cap_bytes: usize,
+    /// Emit validated text instead of `Value`s.
+    raw: bool,
 }
 
 impl JsonArrayParser {
@@ -76,6 +79,7 @@ impl JsonArrayParser {
             element_start: at,
             at,
             cap_bytes,
+            raw: false,
         }
     }
 
@@ -155,20 +159,17 @@ impl JsonArrayParser {
         }
         // An element that lies wholly in this feed is parsed in place, without a copy.
         let parsed = if self.element.is_empty() {
-            serde_json::from_slice(&data[..used])
+            parse_item(&data[..used], self.raw)
         } else {
             self.element.extend_from_slice(&data[..used]);
-            let parsed = serde_json::from_slice(&self.element);
+            let parsed = parse_item(&self.element, self.raw);
             self.element.clear();
             parsed
         };
-        let value = parsed.map_err(|e| self.error(self.element_start, e.to_string()))?;
+        let item = parsed.map_err(|e| self.error(self.element_start, e.to_string()))?;
         self.at.records += 1;
         self.phase = Phase::AfterElement;
-        out.push_back(Record {
-            value,
-            end: self.at,
-        });
+        out.push_back(Record { item, end: self.at });
         Ok(used)
     }
 
@@ -195,7 +196,19 @@ impl JsonArrayParser {
     }
 }
 
+/// One element's bytes as an item: validated text, or a `Value`.
+fn parse_item(bytes: &[u8], raw: bool) -> Result<Item, serde_json::Error> {
+    match raw {
+        true => RawItem::parse(bytes).map(Item::Raw),
+        false => serde_json::from_slice(bytes).map(Item::Value),
+    }
+}
+
 impl RecordParser for JsonArrayParser {
+    fn set_raw(&mut self, raw: bool) {
+        self.raw = raw;
+    }
+
     fn feed(&mut self, data: &[u8], out: &mut VecDeque<Record>) -> Result<(), ReaderError> {
         let mut rest = data;
         while !rest.is_empty() {

@@ -5,26 +5,29 @@
 
 pub(crate) mod csv;
 pub(crate) mod json_array;
+mod json_text;
 pub(crate) mod jsonl;
 
 use std::collections::VecDeque;
 
-use serde_json::Value;
-
 use crate::checkpoint::FilePosition;
 use crate::error::ReaderError;
+use crate::item::Item;
 
 /// One parsed item and the file position just after it.
 #[derive(Debug)]
 pub(crate) struct Record {
-    /// The item.
-    pub(crate) value: Value,
+    /// The item, in the form the parser was set to produce when it read it.
+    pub(crate) item: Item,
     /// Where the next record starts (offset, line, records consumed).
     pub(crate) end: FilePosition,
 }
 
 /// A push parser over one object's decompressed bytes.
 pub(crate) trait RecordParser: Send {
+    /// Whether later records are produced as validated text ([`Item::Raw`]) instead of
+    /// `Value`s. Records already emitted keep their form.
+    fn set_raw(&mut self, raw: bool);
     /// Consumes `data` (the bytes following everything fed before) and appends complete records.
     fn feed(&mut self, data: &[u8], out: &mut VecDeque<Record>) -> Result<(), ReaderError>;
     /// Called once at the end of the object: emits a last unterminated record or fails on a

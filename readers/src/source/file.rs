@@ -14,11 +14,12 @@ use futures::future::BoxFuture;
 use super::bytes::ObjectBytes;
 use crate::checkpoint::{Checkpoint, FilePosition, Position};
 use crate::error::ReaderError;
+use crate::item::{Item, RawItem};
 use crate::parse::csv::CsvParser;
 use crate::parse::json_array::JsonArrayParser;
 use crate::parse::jsonl::JsonlParser;
 use crate::parse::{Record, RecordParser};
-use crate::reader::{Batch, ItemReader};
+use crate::reader::{Batch, ItemReader, RawBatch};
 use crate::spec::FileFormat;
 use crate::store::Store;
 
@@ -50,8 +51,10 @@ impl RecordStream {
         &self.bytes
     }
 
-    /// The next record, or None at the end of the object.
-    pub(crate) async fn next(&mut self) -> Result<Option<Record>, ReaderError> {
+    /// The next record, or None at the end of the object. `raw`: records parsed from here on
+    /// are validated text rather than `Value`s (records already queued keep their form).
+    pub(crate) async fn next(&mut self, raw: bool) -> Result<Option<Record>, ReaderError> {
+        self.parser.set_raw(raw);
         loop {
             if let Some(record) = self.queue.pop_front() {
                 return Ok(Some(record));
@@ -114,6 +117,7 @@ pub(crate) async fn read_csv_header(
 
 /// Batches over one JSON, JSONL or CSV object.
 pub(crate) struct FileReader {
+    object: String,
     stream: RecordStream,
     position: FilePosition,
     items_read: u64,
@@ -168,6 +172,7 @@ impl FileReader {
         let mut position = start;
         position.gzip = bytes.is_gzip();
         Ok(Self {
+            object: store.describe(key),
             stream: RecordStream::new(bytes, parser),
             position,
             items_read,
@@ -175,16 +180,28 @@ impl FileReader {
         })
     }
 
-    async fn next(&mut self, max_items: usize) -> Result<Batch, ReaderError> {
+    /// The next batch; `raw` picks the form the parser produces, `convert` turns each record's
+    /// item into `T` (a no-op unless a record was queued in the other form).
+    async fn next<T>(
+        &mut self,
+        max_items: usize,
+        raw: bool,
+        convert: fn(Item) -> Result<T, serde_json::Error>,
+    ) -> Result<Batch<T>, ReaderError> {
         // Reserved up front (bounded: a caller may ask for far more than it will get).
         let mut items = Vec::with_capacity(max_items.clamp(1, 4096));
         while !self.exhausted && items.len() < max_items.max(1) {
-            match self.stream.next().await? {
+            match self.stream.next(raw).await? {
                 Some(record) => {
                     self.position.offset = record.end.offset;
                     self.position.line = record.end.line;
                     self.position.records = record.end.records;
-                    items.push(record.value);
+                    items.push(convert(record.item).map_err(|e| ReaderError::Json {
+                        object: self.object.clone(),
+                        line: record.end.line,
+                        offset: record.end.offset,
+                        message: format!("validated item does not parse: {e}"),
+                    })?);
                 }
                 None => self.exhausted = true,
             }
@@ -207,6 +224,10 @@ impl FileReader {
 
 impl ItemReader for FileReader {
     fn next_batch(&mut self, max_items: usize) -> BoxFuture<'_, Result<Batch, ReaderError>> {
-        Box::pin(self.next(max_items))
+        Box::pin(self.next(max_items, false, Item::into_value))
+    }
+
+    fn next_raw_batch(&mut self, max_items: usize) -> BoxFuture<'_, Result<RawBatch, ReaderError>> {
+        Box::pin(self.next(max_items, true, |item| Ok::<RawItem, _>(item.into_raw())))
     }
 }

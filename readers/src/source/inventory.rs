@@ -25,8 +25,9 @@ use super::bytes::{hex, ObjectBytes};
 use super::file::RecordStream;
 use crate::checkpoint::{Checkpoint, FilePosition, Position};
 use crate::error::ReaderError;
+use crate::item::{Item, RawItem};
 use crate::parse::csv::CsvParser;
-use crate::reader::{Batch, ItemReader};
+use crate::reader::{Batch, ItemReader, RawBatch};
 use crate::store::Store;
 
 /// Largest manifest.json accepted.
@@ -132,7 +133,14 @@ impl InventoryReader {
         Ok(RecordStream::new(bytes, Box::new(parser)))
     }
 
-    async fn next(&mut self, max_items: usize) -> Result<Batch, ReaderError> {
+    /// The next batch; `raw` and `convert` as in the file reader (rows become JSON text
+    /// directly in raw mode).
+    async fn next<T>(
+        &mut self,
+        max_items: usize,
+        raw: bool,
+        convert: fn(Item) -> Result<T, serde_json::Error>,
+    ) -> Result<Batch<T>, ReaderError> {
         let mut items = Vec::new();
         while !self.exhausted && items.len() < max_items.max(1) {
             let Some(file) = self.files.get(self.file_index).cloned() else {
@@ -143,10 +151,15 @@ impl InventoryReader {
                 Some(stream) => stream,
                 None => self.open_file(&file).await?,
             };
-            match stream.next().await? {
+            match stream.next(raw).await? {
                 Some(record) => {
                     self.position = record.end;
-                    items.push(record.value);
+                    items.push(convert(record.item).map_err(|e| ReaderError::Json {
+                        object: self.store.describe(&file.key),
+                        line: record.end.line,
+                        offset: record.end.offset,
+                        message: format!("validated item does not parse: {e}"),
+                    })?);
                     self.stream = Some(stream);
                 }
                 None => {
@@ -192,7 +205,11 @@ impl InventoryReader {
 
 impl ItemReader for InventoryReader {
     fn next_batch(&mut self, max_items: usize) -> BoxFuture<'_, Result<Batch, ReaderError>> {
-        Box::pin(self.next(max_items))
+        Box::pin(self.next(max_items, false, Item::into_value))
+    }
+
+    fn next_raw_batch(&mut self, max_items: usize) -> BoxFuture<'_, Result<RawBatch, ReaderError>> {
+        Box::pin(self.next(max_items, true, |item| Ok::<RawItem, _>(item.into_raw())))
     }
 }
 

@@ -19,13 +19,13 @@ fn values(text: &str, pointer: &str) -> Vec<Value> {
     let whole: Vec<Value> = run(text, pointer, usize::MAX)
         .unwrap()
         .into_iter()
-        .map(|r| r.value)
+        .map(|r| r.item.into_value().unwrap())
         .collect();
     for chunk in 1..8 {
         let split: Vec<Value> = run(text, pointer, chunk)
             .unwrap()
             .into_iter()
-            .map(|r| r.value)
+            .map(|r| r.item.into_value().unwrap())
             .collect();
         assert_eq!(split, whole, "chunk size {chunk}");
     }
@@ -116,7 +116,10 @@ fn resumes_after_an_element() {
         .feed(&text.as_bytes()[at.offset as usize..], &mut out)
         .unwrap();
     parser.finish(&mut out).unwrap();
-    let rest: Vec<Value> = out.into_iter().map(|r| r.value).collect();
+    let rest: Vec<Value> = out
+        .into_iter()
+        .map(|r| r.item.into_value().unwrap())
+        .collect();
     assert_eq!(rest, vec![json!({"a":2}), json!({"a":3})]);
 }
 
