@@ -181,3 +181,59 @@ async fn result_writer_exports_every_child_and_returns_the_manifest_reference() 
     assert_eq!(failures.as_array().unwrap().len(), 3);
     engine.shutdown().await;
 }
+
+/// Items reach the map run as their JSON text (no `Value` built in the
+/// reader); a line spelled with spaces and escapes must still start a child
+/// whose input, and whose `ExecutionStarted` event, are exactly what they
+/// were when items were `Value`s: the compact rendering.
+#[tokio::test]
+async fn items_spelled_loosely_start_children_with_compact_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("items.jsonl"),
+        " {\"v\" : 1, \"s\": \"caf\\u00e9\", \"n\": 1.50E1} \r\n{\"v\":2,\"k\":[ 1 , 2 ]}\n",
+    )
+    .unwrap();
+    let expected = [
+        (
+            json!({"v": 1, "s": "café", "n": 15.0}),
+            r#"{"v":1,"s":"café","n":15.0}"#,
+        ),
+        (json!({"v": 2, "k": [1, 2]}), r#"{"v":2,"k":[1,2]}"#),
+    ];
+    for execution_type in ["STANDARD", "EXPRESS"] {
+        let mut stores = StoreRegistry::new();
+        stores.insert("data", Store::local("data", dir.path()).unwrap());
+        let (handlers, _gauge) = handlers();
+        let log = MemoryLog::new();
+        let engine = engine_with(&log, handlers, MapRunOptions::new().with_stores(stores)).await;
+        let mut definition = map_definition(json!({
+            "ItemReader": {
+                "Resource": "arn:aws:states:::s3:getObject",
+                "ReaderConfig": {"InputType": "JSONL"},
+                "Parameters": {"Bucket": "data", "Key": "items.jsonl"}
+            }
+        }));
+        definition["States"]["M"]["ItemProcessor"]["ProcessorConfig"]["ExecutionType"] =
+            json!(execution_type);
+        let id = run(&engine, &definition, json!({})).await;
+        let done = engine.describe_execution(id).unwrap();
+        assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+        assert_eq!(done.output, Some(json!([1, 2])));
+        let arn = engine.list_map_runs(id).unwrap().pop().unwrap();
+        let mut children = engine.list_map_run_executions(&arn).unwrap();
+        children.sort();
+        assert_eq!(children.len(), 2);
+        for ((child, _), (value, text)) in children.iter().zip(&expected) {
+            assert_eq!(&engine.describe_execution(*child).unwrap().input, value);
+            let history = engine.get_execution_history(*child, 0, usize::MAX).unwrap();
+            assert_eq!(history[0].kind.name(), "ExecutionStarted");
+            assert_eq!(
+                history[0].details.input.as_deref(),
+                Some(*text),
+                "{execution_type}"
+            );
+        }
+        engine.shutdown().await;
+    }
+}
