@@ -11,6 +11,9 @@
 //! `SHOAL_BENCH_BLOCK_BYTES=N` sets the journal block size of every log
 //! (default: `SledLogOptions`' own). Run one case with a criterion filter,
 //! e.g. `cargo bench --bench log_append -- sled_log/10000`.
+//! `SHOAL_BENCH_FIXED_ROUNDS=N` skips criterion and runs exactly N rounds of
+//! the 10,000-producer case on the log (a fixed amount of work, for
+//! instruction counts under callgrind), then prints what was committed.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -231,12 +234,49 @@ fn log_options() -> SledLogOptions {
     }
 }
 
+/// Runs `rounds` rounds of 10,000 producers × 5 records against a fresh
+/// log: the same work whatever the machine's speed.
+fn fixed_rounds(runtime: &tokio::runtime::Runtime, rounds: u64) {
+    let (producers, per_producer) = LOADS[3];
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let log = Arc::new(SledLog::open(dir.path(), log_options()).expect("open log"));
+    let target = Target::Log(Arc::clone(&log));
+    let mut latencies = Vec::new();
+    let mut elapsed = Duration::ZERO;
+    for round_index in 0..rounds {
+        let next_seq = 1 + round_index * per_producer;
+        elapsed += runtime.block_on(round(
+            &target,
+            producers,
+            per_producer,
+            next_seq,
+            &mut latencies,
+        ));
+    }
+    let records = rounds * producers * per_producer;
+    let journal = log.journal_stats();
+    println!(
+        "fixed rounds: {records} records in {} groups, {:.0} records/s; journal {} records, {} compaction passes",
+        log.commit_timings().groups,
+        records as f64 / elapsed.as_secs_f64().max(1e-9),
+        journal.records,
+        journal.compactions
+    );
+}
+
 fn main() {
-    let mut criterion = Criterion::default().configure_from_args();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
+    if let Some(rounds) = std::env::var("SHOAL_BENCH_FIXED_ROUNDS")
+        .ok()
+        .and_then(|rounds| rounds.parse().ok())
+    {
+        fixed_rounds(&runtime, rounds);
+        return;
+    }
+    let mut criterion = Criterion::default().configure_from_args();
     let mut table = Vec::new();
     let log = |dir: &std::path::Path| {
         Target::Log(Arc::new(

@@ -8,13 +8,16 @@
 //! bit reaches both the low bits (bucket index) and the high bits (the
 //! control tag hashbrown uses), also for ids that differ only in high bits.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::types::StreamId;
 
 /// A `HashMap` keyed by stream id with [`StreamHasher`].
 pub(crate) type StreamMap<V> = HashMap<StreamId, V, BuildHasherDefault<StreamHasher>>;
+
+/// A `HashSet` of stream ids with [`StreamHasher`].
+pub(crate) type StreamSet = HashSet<StreamId, BuildHasherDefault<StreamHasher>>;
 
 /// Folded-multiply hasher; meant for one `u64` key per hash.
 #[derive(Debug, Default, Clone, Copy)]

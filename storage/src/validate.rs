@@ -34,10 +34,20 @@ pub(crate) type BatchHeads = Vec<(StreamId, Seq)>;
 /// [`LogError::TooLarge`] when a record or row is over its limit.
 pub(crate) fn check_batch(
     batch: &WriteBatch,
-    mut last_seq: impl FnMut(StreamId) -> Result<Option<Seq>, LogError>,
+    last_seq: impl FnMut(StreamId) -> Result<Option<Seq>, LogError>,
 ) -> Result<BatchHeads, LogError> {
-    check_rows(batch.rows())?;
+    check_sizes(batch)?;
     let mut heads = BatchHeads::new();
+    let addresses = batch.records().iter().map(|r| (r.stream, r.seq));
+    check_sequences(addresses, last_seq, &mut heads)?;
+    Ok(heads)
+}
+
+/// The size half of [`check_batch`]: every row key, row value and record
+/// payload within its limit. Needs nothing but the batch, so `SledLog` runs
+/// it on the producer's thread.
+pub(crate) fn check_sizes(batch: &WriteBatch) -> Result<(), LogError> {
+    check_rows(batch.rows())?;
     for record in batch.records() {
         if record.payload.len() > RECORD_PAYLOAD_BYTES_MAX {
             return Err(LogError::TooLarge {
@@ -46,25 +56,34 @@ pub(crate) fn check_batch(
                 limit: RECORD_PAYLOAD_BYTES_MAX,
             });
         }
-        let slot = heads
-            .iter()
-            .position(|(stream, _)| *stream == record.stream);
+    }
+    Ok(())
+}
+
+/// The sequence half of [`check_batch`], over the batch's record addresses
+/// in append order; fills `heads` (cleared first, so the committer reuses
+/// one buffer for every batch).
+pub(crate) fn check_sequences(
+    addresses: impl IntoIterator<Item = (StreamId, Seq)>,
+    mut last_seq: impl FnMut(StreamId) -> Result<Option<Seq>, LogError>,
+    heads: &mut BatchHeads,
+) -> Result<(), LogError> {
+    heads.clear();
+    for (stream, seq) in addresses {
+        let slot = heads.iter().position(|(head, _)| *head == stream);
         let previous = match slot {
             Some(index) => Some(heads[index].1),
-            None => last_seq(record.stream)?,
+            None => last_seq(stream)?,
         };
-        if previous.is_some_and(|previous| record.seq <= previous) {
-            return Err(LogError::SequenceConflict {
-                stream: record.stream,
-                seq: record.seq,
-            });
+        if previous.is_some_and(|previous| seq <= previous) {
+            return Err(LogError::SequenceConflict { stream, seq });
         }
         match slot {
-            Some(index) => heads[index].1 = record.seq,
-            None => heads.push((record.stream, record.seq)),
+            Some(index) => heads[index].1 = seq,
+            None => heads.push((stream, seq)),
         }
     }
-    Ok(heads)
+    Ok(())
 }
 
 fn check_rows(rows: &[RowOp]) -> Result<(), LogError> {

@@ -2,6 +2,7 @@
 
 use super::record::{
     decode_addressed_record, decode_record_frame, encode_addressed_record, encode_record_frame,
+    verify_record_frame,
 };
 use super::varint::{get_varint, put_varint};
 use super::{take, CodecError, FORMAT_VERSION};
@@ -62,6 +63,16 @@ impl JournalBlockBuilder {
         self.count += 1;
     }
 
+    /// Appends one addressed record that is already encoded (by
+    /// [`encode_addressed_record`], e.g. on the producer's thread), copying
+    /// its bytes; returns the offset in the block where it starts.
+    pub fn push_encoded(&mut self, entry: &[u8]) -> usize {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(entry);
+        self.count += 1;
+        start
+    }
+
     /// Encoded size so far, in bytes.
     pub fn len(&self) -> usize {
         self.bytes.len()
@@ -95,6 +106,69 @@ pub fn decode_journal_block(bytes: &[u8]) -> Result<Vec<Record>, CodecError> {
     }
     expect_end(bytes, offset, "journal block")?;
     Ok(records)
+}
+
+/// Where one record's frame lies inside a journal block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct JournalEntry {
+    pub(crate) stream: StreamId,
+    pub(crate) seq: Seq,
+    pub(crate) frame_offset: usize,
+    pub(crate) frame_len: usize,
+}
+
+/// Checks a journal block (every record's checksum included) and returns
+/// where each record's frame lies in it, without copying payloads.
+pub(crate) fn scan_journal_block(bytes: &[u8]) -> Result<Vec<JournalEntry>, CodecError> {
+    let count = read_container_header(bytes, JOURNAL_BLOCK_TAG, "journal block")?;
+    let mut entries = Vec::with_capacity(count.min(1 << 16));
+    let mut offset = CONTAINER_HEADER_BYTES;
+    for _ in 0..count {
+        let (stream, stream_len) = get_varint(&bytes[offset..], "record stream id")?;
+        offset += stream_len;
+        let (seq, seq_len) = get_varint(&bytes[offset..], "record sequence number")?;
+        offset += seq_len;
+        let (stream, seq) = (StreamId(stream), Seq(seq));
+        let (_, _, frame_len) = verify_record_frame(&bytes[offset..], stream, seq)?;
+        entries.push(JournalEntry {
+            stream,
+            seq,
+            frame_offset: offset,
+            frame_len,
+        });
+        offset += frame_len;
+    }
+    expect_end(bytes, offset, "journal block")?;
+    Ok(entries)
+}
+
+/// Encodes a chunk (the layout of [`encode_chunk`]) from record frames that
+/// are already encoded for this stream, e.g. copied out of journal blocks:
+/// a frame's checksum covers its address, not its container, so it moves
+/// unchanged. `frames` are `(seq, frame)` in increasing `seq` order.
+pub(crate) fn encode_chunk_from_frames(frames: &[(Seq, &[u8])]) -> Vec<u8> {
+    let (first, _) = frames
+        .first()
+        .expect("invariant: the compactor never writes an empty chunk");
+    let size = CONTAINER_HEADER_BYTES
+        + frames
+            .iter()
+            .map(|(_, frame)| frame.len() + 2)
+            .sum::<usize>();
+    let mut bytes = Vec::with_capacity(size);
+    bytes.extend_from_slice(&[FORMAT_VERSION, CHUNK_TAG, 0, 0, 0, 0]);
+    let mut previous = *first;
+    for (index, (seq, frame)) in frames.iter().enumerate() {
+        assert!(
+            index == 0 || *seq > previous,
+            "invariant: chunk sequence numbers increase"
+        );
+        put_varint(&mut bytes, seq.0 - previous.0);
+        bytes.extend_from_slice(frame);
+        previous = *seq;
+    }
+    bytes[2..6].copy_from_slice(&(frames.len() as u32).to_be_bytes());
+    bytes
 }
 
 /// Encodes one stream's consecutive records as a chunk stored under
@@ -228,6 +302,46 @@ mod tests {
             decode_journal_block(&builder.finish()).expect("valid block"),
             records
         );
+    }
+
+    #[test]
+    fn scanned_frames_rebuild_the_same_chunk() {
+        let records = [record(9, 4), record(9, 5), record(9, 40)];
+        let mut builder = JournalBlockBuilder::new();
+        for r in &records {
+            let mut entry = Vec::new();
+            encode_addressed_record(&mut entry, r);
+            builder.push_encoded(&entry);
+        }
+        let block = builder.finish();
+        let entries = scan_journal_block(&block).expect("valid block");
+        let frames: Vec<(Seq, &[u8])> = entries
+            .iter()
+            .map(|entry| {
+                let end = entry.frame_offset + entry.frame_len;
+                (entry.seq, &block[entry.frame_offset..end])
+            })
+            .collect();
+        let refs: Vec<&Record> = records.iter().collect();
+        assert_eq!(encode_chunk_from_frames(&frames), encode_chunk(&refs));
+    }
+
+    #[test]
+    fn scan_reports_a_damaged_frame() {
+        let mut builder = JournalBlockBuilder::new();
+        builder.push(&record(1, 1));
+        let mut block = builder.finish();
+        let last = block.len() - 1;
+        block[last] ^= 0x40;
+        let err = scan_journal_block(&block).expect_err("flipped payload bit");
+        assert!(matches!(
+            err,
+            CodecError::ChecksumMismatch {
+                stream: StreamId(1),
+                seq: Seq(1),
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -21,11 +21,13 @@ pub use block::{
     decode_chunk, decode_journal_block, encode_chunk, JournalBlockBuilder, CHUNK_TAG,
     CONTAINER_HEADER_BYTES, JOURNAL_BLOCK_TAG,
 };
+pub(crate) use block::{encode_chunk_from_frames, scan_journal_block, JournalEntry};
 pub use error::CodecError;
 pub use payload::{
     decode_config, decode_payload, decode_serde_payload, encode_payload, encode_serde_payload,
     DecodeConfig, DECODE_CLAIM_BYTES_MAX,
 };
+pub(crate) use record::{addressed_record_len, trusted_frame_parts};
 pub use record::{
     decode_addressed_record, decode_record_frame, encode_addressed_record, encode_record_frame,
     RECORD_HEADER_BYTES,

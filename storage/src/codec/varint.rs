@@ -16,6 +16,12 @@ pub(crate) fn put_varint(out: &mut Vec<u8>, mut value: u64) {
     out.push(value as u8);
 }
 
+/// Bytes [`put_varint`] uses for `value`.
+pub(crate) fn varint_len(value: u64) -> usize {
+    let bits = 64 - (value | 1).leading_zeros() as usize;
+    bits.div_ceil(7)
+}
+
 /// Reads one LEB128 value from the front of `input`, returning it and the
 /// bytes it used. `what` names the field for the error.
 pub(crate) fn get_varint(input: &[u8], what: &'static str) -> Result<(u64, usize), CodecError> {
@@ -46,6 +52,15 @@ pub(crate) fn get_varint(input: &[u8], what: &'static str) -> Result<(u64, usize
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn varint_len_matches_the_encoding() {
+        for value in [0, 1, 127, 128, 16_383, 16_384, u64::MAX >> 1, u64::MAX] {
+            let mut out = Vec::new();
+            put_varint(&mut out, value);
+            assert_eq!(varint_len(value), out.len(), "value {value}");
+        }
+    }
 
     #[test]
     fn round_trips_edge_values() {

@@ -175,9 +175,12 @@ fn a_full_queue_blocks_the_producer_instead_of_growing() {
     for ticket in tickets {
         ticket.wait().expect("every commit answered");
     }
-    // Queue plus the one send that waits for room.
+    // Queue (4), plus the one send that waits for room, plus one batch the
+    // forwarder has taken but not yet counted out (its `recv` and the
+    // decrement are two steps; on a loaded machine the producer's next
+    // commit can count itself in between).
     assert!(
-        log.queued_batches_peak() <= 5,
+        log.queued_batches_peak() <= 6,
         "{}",
         log.queued_batches_peak()
     );

@@ -4,11 +4,14 @@
 //!    queued behind it: that is the group.
 //! 2. If the journal index is over `journal_bytes_max`, wait for the
 //!    compactor (the queue fills meanwhile, and producers block: back-pressure).
-//! 3. Validate each batch (sizes, sequence numbers against the group so far,
-//!    the head cache, or a read); a rejected batch gets its error and the
-//!    rest of the group goes on without it.
-//! 4. Encode the accepted records into journal blocks and put blocks and row
-//!    operations into ONE sled `Batch`.
+//! 3. Validate each batch's sequence numbers (against the group so far, the
+//!    head cache, or a read; sizes were checked by the producer in
+//!    `SledLog::commit`); a rejected batch gets its error and the rest of
+//!    the group goes on without it.
+//! 4. Copy the accepted records' journal entries (encoded and checksummed
+//!    by their producers, `prepared.rs`) into journal blocks, and put blocks
+//!    and row operations into ONE sled `Batch`. Each block's bytes are
+//!    shared with the publisher's journal index, not copied (`blocks.rs`).
 //! 5. Holding the visibility gate when the group writes rows: apply the
 //!    batch, `Db::flush`, `fsync` sled's files; release the gate.
 //! 6. Hand the group to the publisher thread (bounded channel), which adds
@@ -27,20 +30,23 @@ use std::time::{Duration, Instant};
 
 use crossbeam::channel::{Receiver, Sender};
 
+use super::blocks::{BlockAssembler, JournalBlock};
 use super::durable::DurableFiles;
 use super::guard::{guarded, panic_message, sled_error};
 use super::keys::{journal_key, row_key};
+use super::prepared::PreparedBatch;
 use super::seq_cache::SeqCache;
 use super::Shared;
-use crate::batch::{RowOp, WriteBatch};
-use crate::codec::{encode_row_value, JournalBlockBuilder};
+use crate::batch::RowOp;
+use crate::codec::encode_row_value;
 use crate::error::LogError;
 use crate::log::{CommitNotifier, CommitReceipt};
-use crate::types::{Record, Seq, StreamId};
-use crate::validate::{check_batch, StreamHeads};
+use crate::types::{Seq, StreamId};
+use crate::validate::{check_sequences, BatchHeads, StreamHeads};
 
-/// A batch waiting for the committer, with the notifier of its ticket.
-pub(crate) type Queued = (WriteBatch, CommitNotifier);
+/// A batch waiting for the committer (encoded already by its producer),
+/// with the notifier of its ticket.
+pub(crate) type Queued = (PreparedBatch, CommitNotifier);
 
 /// Largest group the committer publishes itself when the publisher is idle.
 const INLINE_PUBLISH_BATCHES_MAX: usize = 256;
@@ -54,9 +60,6 @@ pub(crate) struct Failure {
     pub(crate) rows_uncertain: bool,
 }
 
-/// A journal block ready to be written: number, encoded size, records.
-pub(crate) type EncodedBlock = (u64, usize, Vec<Record>);
-
 /// What one batch's ticket resolves to.
 pub(crate) type Outcome = Result<CommitReceipt, LogError>;
 
@@ -64,7 +67,7 @@ pub(crate) type Outcome = Result<CommitReceipt, LogError>;
 /// index, then its tickets are answered.
 pub(crate) struct Published {
     pub(crate) group: u64,
-    pub(crate) blocks: Vec<EncodedBlock>,
+    pub(crate) blocks: Vec<JournalBlock>,
     pub(crate) answers: Vec<(CommitNotifier, Outcome)>,
 }
 
@@ -81,8 +84,8 @@ pub(crate) fn publish(shared: Arc<Shared>, groups: Receiver<Published>) {
 fn publish_group(shared: &Shared, published: Published) {
     {
         let mut pending = shared.pending.write();
-        for (block, block_bytes, block_records) in published.blocks {
-            pending.insert_block(block, block_bytes, block_records);
+        for block in published.blocks {
+            pending.insert_block(block);
         }
         shared
             .journal_bytes
@@ -147,7 +150,7 @@ impl Committer {
     }
 
     fn commit_group(&mut self, group: Vec<Queued>) {
-        let (batches, notifiers): (Vec<WriteBatch>, Vec<CommitNotifier>) =
+        let (batches, notifiers): (Vec<PreparedBatch>, Vec<CommitNotifier>) =
             group.into_iter().unzip();
         if let Err(err) = self.shared.poison.check() {
             notifiers
@@ -205,32 +208,47 @@ impl Committer {
 
     fn write_group(
         &mut self,
-        batches: Vec<WriteBatch>,
-    ) -> Result<(Vec<EncodedBlock>, Vec<Outcome>), Failure> {
+        batches: Vec<PreparedBatch>,
+    ) -> Result<(Vec<JournalBlock>, Vec<Outcome>), Failure> {
         #[cfg(test)]
         self.shared.faults.maybe_panic();
         let mut outcomes = Vec::with_capacity(batches.len());
         let mut group_heads =
             StreamHeads::with_capacity_and_hasher(batches.len(), Default::default());
         let mut sled_batch = sled::Batch::default();
-        let mut records = Vec::with_capacity(batches.len());
+        let mut blocks =
+            BlockAssembler::new(self.next_block, self.shared.options.journal_block_bytes);
         let mut row_ops = 0u64;
+        let mut heads = BatchHeads::new();
         for batch in batches {
-            match check_batch(&batch, |stream| self.head(stream, &group_heads)) {
+            let addresses = batch.records.iter().map(|meta| (meta.stream, meta.seq));
+            let checked = check_sequences(
+                addresses,
+                |stream| self.head(stream, &group_heads),
+                &mut heads,
+            );
+            match checked {
                 Err(err) => outcomes.push(Err(err)),
-                Ok(heads) => {
-                    group_heads.extend(heads);
-                    let (batch_records, rows) = batch.into_parts();
-                    row_ops += rows.len() as u64;
-                    rows.into_iter()
+                Ok(()) => {
+                    group_heads.extend(heads.iter().copied());
+                    blocks.push_batch(&batch);
+                    row_ops += batch.rows.len() as u64;
+                    batch
+                        .rows
+                        .into_iter()
                         .for_each(|row| add_row(&mut sled_batch, row));
-                    records.extend(batch_records);
                     outcomes.push(Ok(()));
                 }
             }
         }
-        let record_count = records.len() as u64;
-        let (blocks, bytes) = self.encode_blocks(records, &mut sled_batch);
+        let record_count = blocks.records() as u64;
+        let blocks = blocks.finish();
+        let mut bytes = 0u64;
+        for block in &blocks {
+            bytes += block.data.len() as u64;
+            sled_batch.insert(&journal_key(block.number)[..], block.data.clone());
+        }
+        self.next_block += blocks.len() as u64;
         let group = self.groups + 1;
         {
             let shared = Arc::clone(&self.shared);
@@ -296,38 +314,6 @@ impl Committer {
 
     fn publish_done(&self) -> bool {
         self.shared.poison.check().is_err()
-    }
-
-    /// Packs `records` into journal blocks added to `sled_batch`; returns the
-    /// blocks and the bytes encoded.
-    fn encode_blocks(
-        &mut self,
-        records: Vec<Record>,
-        sled_batch: &mut sled::Batch,
-    ) -> (Vec<EncodedBlock>, u64) {
-        let block_bytes_target = self.shared.options.journal_block_bytes;
-        let mut blocks = Vec::new();
-        let mut total = 0u64;
-        let mut builder = JournalBlockBuilder::with_capacity(block_bytes_target + 512);
-        let mut block_records = Vec::new();
-        let record_count = records.len();
-        for (index, record) in records.into_iter().enumerate() {
-            builder.push(&record);
-            block_records.push(record);
-            if builder.len() >= block_bytes_target || index + 1 == record_count {
-                let block = self.next_block;
-                self.next_block += 1;
-                let bytes = std::mem::replace(
-                    &mut builder,
-                    JournalBlockBuilder::with_capacity(block_bytes_target + 512),
-                )
-                .finish();
-                total += bytes.len() as u64;
-                blocks.push((block, bytes.len(), std::mem::take(&mut block_records)));
-                sled_batch.insert(&journal_key(block)[..], bytes);
-            }
-        }
-        (blocks, total)
     }
 
     fn make_durable(&mut self, sled_batch: sled::Batch, rows: bool) -> Result<(), Failure> {

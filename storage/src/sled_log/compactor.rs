@@ -5,9 +5,11 @@
 //!    `compact_after_bytes` (or the log shuts down).
 //! 2. Plan: the oldest journal blocks (up to half of `journal_bytes_max`)
 //!    and, per stream, their records.
-//! 3. For each slice of 256 streams: copy their planned records out of the
-//!    index, write them as chunks `R/<stream>/<first seq>` of about 4 KiB
-//!    in one sled batch, then drop those records from the index (after the write, so
+//! 3. For each slice of 256 streams: take their planned records' frames
+//!    from the index (shares of the journal blocks' bytes, no copy), write
+//!    them unchanged (no re-encoding, no new checksum: a frame's CRC covers
+//!    its address, not its container) as chunks `R/<stream>/<first seq>` of
+//!    about 4 KiB in one sled batch, then drop those records from the index (after the write, so
 //!    readers never miss them). Small batches keep sled's write lock short
 //!    for the committer.
 //! 4. Then remove the planned journal blocks in one sled batch, and wake a
@@ -26,10 +28,11 @@ use std::sync::Arc;
 
 use super::guard::{guarded, sled_error};
 use super::keys::{chunk_key, journal_key};
+use super::pending::FrameRef;
 use super::Shared;
-use crate::codec::{encode_chunk, RECORD_HEADER_BYTES};
+use crate::codec::{encode_chunk_from_frames, RECORD_HEADER_BYTES};
 use crate::error::LogError;
-use crate::types::Record;
+use crate::types::Seq;
 
 /// Runs compaction passes when asked until the log shuts down.
 pub(crate) fn run(shared: Arc<Shared>) {
@@ -63,20 +66,22 @@ pub(crate) fn run(shared: Arc<Shared>) {
 /// limit, so sled never writes them to (unsynced) blob files.
 const CHUNK_BYTES_TARGET: usize = 4 * 1024;
 
-/// Splits one stream's records into chunks of about [`CHUNK_BYTES_TARGET`].
+/// Splits one stream's frames into chunks of about [`CHUNK_BYTES_TARGET`].
 /// Greedy from the first record, so compacting a longer run of the same
 /// records again (after a crash) yields the same chunk keys for the prefix.
-fn split_chunks(records: &[Record]) -> Vec<Vec<&Record>> {
+fn split_chunks(frames: &[FrameRef]) -> Vec<Vec<(Seq, &[u8])>> {
     let mut pieces = Vec::new();
-    let mut piece: Vec<&Record> = Vec::new();
+    let mut piece: Vec<(Seq, &[u8])> = Vec::new();
     let mut piece_bytes = 0;
-    for record in records {
-        if !piece.is_empty() && piece_bytes + record.payload.len() > CHUNK_BYTES_TARGET {
+    for frame in frames {
+        let frame_bytes = frame.frame();
+        let payload_len = frame_bytes.len().saturating_sub(RECORD_HEADER_BYTES);
+        if !piece.is_empty() && piece_bytes + payload_len > CHUNK_BYTES_TARGET {
             pieces.push(std::mem::take(&mut piece));
             piece_bytes = 0;
         }
-        piece_bytes += record.payload.len() + RECORD_HEADER_BYTES + 2;
-        piece.push(record);
+        piece_bytes += frame_bytes.len() + 2;
+        piece.push((frame.seq, frame_bytes));
     }
     if !piece.is_empty() {
         pieces.push(piece);
@@ -105,15 +110,15 @@ pub(crate) fn compact_pass(shared: &Shared) -> Result<usize, LogError> {
     for streams in plan.streams.chunks(CHUNKS_PER_BATCH) {
         let mut batch = sled::Batch::default();
         for stream in streams {
-            let records = shared
-                .pending
-                .read()
-                .records_up_to(*stream, plan.last_block);
-            for piece in split_chunks(&records) {
-                let first = piece[0].seq;
-                batch.insert(&chunk_key(*stream, first)[..], encode_chunk(&piece));
+            let frames = shared.pending.read().frames_up_to(*stream, plan.last_block);
+            for piece in split_chunks(&frames) {
+                let first = piece[0].0;
+                batch.insert(
+                    &chunk_key(*stream, first)[..],
+                    encode_chunk_from_frames(&piece),
+                );
             }
-            moved += records.len();
+            moved += frames.len();
         }
         guarded(location, || {
             shared

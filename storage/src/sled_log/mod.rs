@@ -13,6 +13,7 @@
 //! write mode from applying a group with rows until it is durable, and row
 //! reads take it in read mode. A row read may therefore wait for one fsync.
 
+mod blocks;
 mod committer;
 mod compactor;
 mod durable;
@@ -24,6 +25,7 @@ mod open;
 mod options;
 mod pending;
 mod poison;
+mod prepared;
 mod read;
 mod seq_cache;
 #[cfg(test)]
@@ -42,6 +44,7 @@ pub use options::SledLogOptions;
 use self::committer::Queued;
 use self::pending::PendingIndex;
 use self::poison::Poison;
+use self::prepared::PreparedBatch;
 use crate::batch::WriteBatch;
 use crate::error::LogError;
 use crate::log::{CommitTicket, EventLog, LogMetrics, Row};
@@ -214,6 +217,12 @@ impl EventLog for SledLog {
         }
         let Some(queue) = &self.queue else {
             return CommitTicket::ready(Err(LogError::Closed));
+        };
+        // Encoding and checksumming here spreads them over the producers'
+        // threads; the single committer only copies the bytes.
+        let batch = match PreparedBatch::prepare(batch) {
+            Ok(prepared) => prepared,
+            Err(err) => return CommitTicket::ready(Err(err)),
         };
         let (ticket, notifier) = CommitTicket::pending();
         self.shared.counters.queued.fetch_add(1, Ordering::Relaxed);

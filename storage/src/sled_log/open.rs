@@ -22,6 +22,7 @@ use std::sync::Arc;
 use crossbeam::channel::bounded;
 use parking_lot::{Condvar, Mutex, RwLock};
 
+use super::blocks::JournalBlock;
 use super::committer::{self, Committer};
 use super::durable::{sync_dir, DurableFiles};
 use super::guard::{guarded, sled_error};
@@ -29,7 +30,7 @@ use super::keys::{describe_key, parse_journal_key, FORMAT_KEY, FORMAT_MARKER, JO
 use super::pending::PendingIndex;
 use super::seq_cache::SeqCache;
 use super::{compactor, Counters, JournalSignal, Shared, SledLog, SledLogOptions};
-use crate::codec::decode_journal_block;
+use crate::codec::scan_journal_block;
 use crate::error::LogError;
 
 /// Durable groups that may wait for the publisher; the committer blocks
@@ -202,9 +203,12 @@ fn load_journal(db: &sled::Db) -> Result<(PendingIndex, u64), LogError> {
                 };
                 let block = parse_journal_key(&key)
                     .ok_or_else(|| corrupt("malformed journal key".to_owned()))?;
-                let records =
-                    decode_journal_block(&value).map_err(|err| corrupt(err.to_string()))?;
-                pending.insert_block(block, value.len(), records);
+                let entries = scan_journal_block(&value).map_err(|err| corrupt(err.to_string()))?;
+                pending.insert_block(JournalBlock {
+                    number: block,
+                    data: value,
+                    entries,
+                });
                 next_block = block + 1;
             }
             Ok((pending, next_block))

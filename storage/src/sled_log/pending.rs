@@ -6,30 +6,37 @@
 //! their records are in sled as chunks. Its size is bounded by
 //! `SledLogOptions::journal_bytes_max` (the committer waits above it).
 
-use std::collections::{BTreeMap, HashSet};
+use sled::IVec;
+use std::collections::BTreeMap;
 
-use crate::stream_hash::StreamMap;
-
+use super::blocks::{frame_in, JournalBlock};
+use crate::codec::trusted_frame_parts;
+use crate::stream_hash::{StreamMap, StreamSet};
 use crate::types::{Record, Seq, StreamId};
 
-#[derive(Debug)]
+/// One record in the index: where its frame lies in its block's bytes.
+#[derive(Debug, Clone, Copy)]
 struct PendingRecord {
-    record: Record,
+    seq: Seq,
     block: u64,
+    frame_offset: u32,
+    frame_len: u32,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct BlockInfo {
     streams: Vec<StreamId>,
-    bytes: usize,
+    /// The block's bytes, shared with sled's value and the compactor.
+    data: IVec,
 }
 
 /// Records of journal blocks that still exist in sled, by stream and block.
 ///
-/// A stream's records are a `Vec` in sequence order (they arrive in order
-/// and leave from the front), not a `BTreeMap`: most streams of a map run
-/// hold one or two records here, and a B-tree leaf costs ~700 bytes for
-/// one entry where a `Vec` of exact capacity costs ~60.
+/// The index keeps each block's encoded bytes once (the same allocation
+/// sled was given) and, per stream, only where its frames lie: no per-record
+/// payload allocation. A stream's records are a `Vec` in sequence order
+/// (they arrive in order and leave from the front), not a `BTreeMap`: most
+/// streams of a map run hold one or two records here.
 #[derive(Debug, Default)]
 pub(crate) struct PendingIndex {
     streams: StreamMap<Vec<PendingRecord>>,
@@ -47,30 +54,54 @@ pub(crate) struct CompactionPlan {
     pub(crate) streams: Vec<StreamId>,
 }
 
+/// A record's frame for the compactor: a share of its block's bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct FrameRef {
+    pub(crate) seq: Seq,
+    data: IVec,
+    offset: u32,
+    len: u32,
+}
+
+impl FrameRef {
+    /// The record's frame, as encoded in the journal.
+    pub(crate) fn frame(&self) -> &[u8] {
+        frame_in(&self.data, self.offset as usize, self.len as usize)
+    }
+}
+
 impl PendingIndex {
-    /// Adds the durable block `block` (encoded in `bytes` bytes) and its records.
-    pub(crate) fn insert_block(&mut self, block: u64, bytes: usize, records: Vec<Record>) {
-        let mut info = BlockInfo {
-            streams: Vec::new(),
-            bytes,
-        };
-        self.records += records.len();
-        for record in records {
-            info.streams.push(record.stream);
+    /// Adds a durable journal block and its records.
+    pub(crate) fn insert_block(&mut self, block: JournalBlock) {
+        let mut streams = Vec::with_capacity(block.entries.len());
+        self.records += block.entries.len();
+        for entry in &block.entries {
+            streams.push(entry.stream);
             let stream = self
                 .streams
-                .entry(record.stream)
+                .entry(entry.stream)
                 .or_insert_with(|| Vec::with_capacity(1));
             debug_assert!(
-                stream
-                    .last()
-                    .is_none_or(|last| last.record.seq < record.seq),
+                stream.last().is_none_or(|last| last.seq < entry.seq),
                 "journal records arrive in order"
             );
-            stream.push(PendingRecord { record, block });
+            // Frames lie within a block, and a block is far below 4 GiB
+            // (the target size plus at most one 16 MiB record).
+            stream.push(PendingRecord {
+                seq: entry.seq,
+                block: block.number,
+                frame_offset: entry.frame_offset as u32,
+                frame_len: entry.frame_len as u32,
+            });
         }
-        self.bytes += bytes;
-        self.blocks.insert(block, info);
+        self.bytes += block.data.len();
+        self.blocks.insert(
+            block.number,
+            BlockInfo {
+                streams,
+                data: block.data,
+            },
+        );
     }
 
     /// Up to `limit` records of `stream` with `seq >= from`, ascending.
@@ -78,20 +109,31 @@ impl PendingIndex {
         let Some(records) = self.streams.get(&stream) else {
             return Vec::new();
         };
-        let start = records.partition_point(|pending| pending.record.seq < from);
+        let start = records.partition_point(|pending| pending.seq < from);
         records[start..]
             .iter()
             .take(limit)
-            .map(|pending| pending.record.clone())
+            .filter_map(|pending| {
+                let info = self.blocks.get(&pending.block)?;
+                let frame = frame_in(
+                    &info.data,
+                    pending.frame_offset as usize,
+                    pending.frame_len as usize,
+                );
+                let (kind, payload) = trusted_frame_parts(frame);
+                Some(Record {
+                    stream,
+                    seq: pending.seq,
+                    kind,
+                    payload: payload.to_vec(),
+                })
+            })
             .collect()
     }
 
     /// The highest sequence number of `stream` in the journal.
     pub(crate) fn last_seq(&self, stream: StreamId) -> Option<Seq> {
-        self.streams
-            .get(&stream)?
-            .last()
-            .map(|pending| pending.record.seq)
+        self.streams.get(&stream)?.last().map(|pending| pending.seq)
     }
 
     /// Encoded bytes of the journal blocks indexed.
@@ -109,12 +151,12 @@ impl PendingIndex {
     pub(crate) fn plan(&self, bytes_max: usize) -> CompactionPlan {
         let mut plan = CompactionPlan::default();
         let mut planned_bytes = 0;
-        let mut streams = HashSet::new();
+        let mut streams = StreamSet::default();
         for (block, info) in &self.blocks {
-            if !plan.blocks.is_empty() && planned_bytes + info.bytes > bytes_max {
+            if !plan.blocks.is_empty() && planned_bytes + info.data.len() > bytes_max {
                 break;
             }
-            planned_bytes += info.bytes;
+            planned_bytes += info.data.len();
             plan.blocks.push(*block);
             plan.last_block = *block;
             streams.extend(info.streams.iter().copied());
@@ -124,16 +166,24 @@ impl PendingIndex {
         plan
     }
 
-    /// The records of `stream` in blocks up to `last_block`: a prefix of
-    /// the stream's journal records, since older blocks hold older records.
-    pub(crate) fn records_up_to(&self, stream: StreamId, last_block: u64) -> Vec<Record> {
+    /// The frames of `stream` in blocks up to `last_block`: a prefix of the
+    /// stream's journal records, since older blocks hold older records.
+    pub(crate) fn frames_up_to(&self, stream: StreamId, last_block: u64) -> Vec<FrameRef> {
         let Some(records) = self.streams.get(&stream) else {
             return Vec::new();
         };
         records
             .iter()
             .take_while(|pending| pending.block <= last_block)
-            .map(|pending| pending.record.clone())
+            .filter_map(|pending| {
+                let info = self.blocks.get(&pending.block)?;
+                Some(FrameRef {
+                    seq: pending.seq,
+                    data: info.data.clone(),
+                    offset: pending.frame_offset,
+                    len: pending.frame_len,
+                })
+            })
             .collect()
     }
 
@@ -161,7 +211,7 @@ impl PendingIndex {
     pub(crate) fn remove_blocks(&mut self, blocks: &[u64]) {
         for block in blocks {
             if let Some(info) = self.blocks.remove(block) {
-                self.bytes -= info.bytes;
+                self.bytes -= info.data.len();
             }
         }
     }
@@ -170,6 +220,9 @@ impl PendingIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::batch::WriteBatch;
+    use crate::sled_log::blocks::BlockAssembler;
+    use crate::sled_log::prepared::PreparedBatch;
     use crate::types::RecordKind;
 
     fn record(stream: u64, seq: u64) -> Record {
@@ -181,22 +234,39 @@ mod tests {
         }
     }
 
+    /// One journal block numbered `number` holding `records`.
+    fn block(number: u64, records: &[Record]) -> JournalBlock {
+        let mut batch = WriteBatch::new();
+        for r in records {
+            batch.append(r.stream, r.seq, r.kind, r.payload.clone());
+        }
+        let mut assembler = BlockAssembler::new(number, 1 << 20);
+        assembler.push_batch(&PreparedBatch::prepare(batch).expect("valid batch"));
+        let mut blocks = assembler.finish();
+        assert_eq!(blocks.len(), 1);
+        blocks.remove(0)
+    }
+
     #[test]
     fn compaction_takes_the_oldest_blocks_and_keeps_newer_records() {
         let mut index = PendingIndex::default();
-        index.insert_block(1, 10, vec![record(1, 1), record(2, 1)]);
-        index.insert_block(2, 10, vec![record(1, 2)]);
-        let plan = index.plan(10);
+        let first = block(1, &[record(1, 1), record(2, 1)]);
+        let first_bytes = first.data.len();
+        index.insert_block(first);
+        let second = block(2, &[record(1, 2)]);
+        let second_bytes = second.data.len();
+        index.insert_block(second);
+        let plan = index.plan(first_bytes);
         assert_eq!(plan.blocks, vec![1]);
         assert_eq!(plan.streams, vec![StreamId(1), StreamId(2)]);
-        assert_eq!(
-            index.records_up_to(StreamId(1), plan.last_block),
-            vec![record(1, 1)]
-        );
+        let frames = index.frames_up_to(StreamId(1), plan.last_block);
+        assert_eq!(frames.len(), 1);
+        assert_eq!(frames[0].seq, Seq(1));
+        assert_eq!(trusted_frame_parts(frames[0].frame()).1, &[1u8][..]);
         index.remove_records(&plan.streams, plan.last_block);
         index.remove_blocks(&plan.blocks);
         assert_eq!(index.read(StreamId(1), Seq(0), 10), vec![record(1, 2)]);
         assert_eq!(index.last_seq(StreamId(2)), None);
-        assert_eq!((index.bytes(), index.records()), (10, 1));
+        assert_eq!((index.bytes(), index.records()), (second_bytes, 1));
     }
 }
