@@ -99,7 +99,7 @@ fn start_next(ctx: &mut Ctx<'_>, root: &mut Scope, path: &[u32]) -> Result<bool,
     }
     fan_out.next_index += 1;
     let input = std::mem::take(&mut fan_out.inputs[index as usize]);
-    let resume_at = fan_out
+    let mut resume_at = fan_out
         .resume
         .as_mut()
         .and_then(|points| points.get_mut(index as usize))
@@ -115,10 +115,22 @@ fn start_next(ctx: &mut Ctx<'_>, root: &mut Scope, path: &[u32]) -> Result<bool,
         };
         ctx.emit(&mut child, T::MapIterationStarted, details);
     }
+    // A redriven child stopped in a DISTRIBUTED Map whose run started:
+    // that run is redriven, as at the top level.
+    let run_point = resume_at.take_if(|point| point.map_run.is_some());
+    let run_redriven = run_point.is_some();
+    if let Some(point) = run_point {
+        if let Some(spec) = point.map_run.clone() {
+            super::redrive::redrive_map_run(ctx, &mut child, point, &spec);
+        }
+    }
     let Some(Phase::FanOut(fan_out)) = scope.current.as_mut().map(|c| &mut c.phase) else {
         return Err(inconsistent(ctx, path, "Parallel or Map state"));
     };
     fan_out.running.insert(index, child);
+    if run_redriven {
+        return Ok(true);
+    }
     if let Some(point) = resume_at {
         // A redriven child: its unfinished state again, with its input.
         super::flow::enter(ctx, root, &child_path, point.name, point.input)?;

@@ -28,9 +28,46 @@ use super::effect::Effect;
 use super::error::StepError;
 use super::flow;
 use super::input::{Input, StampedInput};
-use super::state::{Current, ExecutionState, Phase, TimerPurpose};
+use super::map_distributed::MapRunSpec;
+use super::state::{Current, ExecutionState, Phase, RedrivePoint, Scope, TimerPurpose};
 use super::step::StepOutput;
 use crate::history::{EventDetails, HistoryEventType as T};
+
+/// Puts `scope` back in the DISTRIBUTED Map state of `point` whose map
+/// run `spec` started: `MapRunRedriven` and a `StartMapRun` that asks
+/// for the same run with a redrive count one higher (the coordinator
+/// then redrives its unsuccessful children).
+pub(crate) fn redrive_map_run(
+    ctx: &mut Ctx<'_>,
+    scope: &mut Scope,
+    point: RedrivePoint,
+    spec: &MapRunSpec,
+) {
+    let mut spec = spec.clone();
+    spec.redrive_count += 1;
+    let details = EventDetails {
+        map_run_arn: Some(spec.arn.clone()),
+        redrive_count: Some(spec.redrive_count),
+        ..EventDetails::default()
+    };
+    ctx.emit(scope, T::MapRunRedriven, details);
+    let spec = Arc::new(spec);
+    scope.current = Some(Current {
+        name: point.name,
+        input: point.input,
+        entered_event: point.entered_event,
+        entered_ms: point.entered_ms,
+        retries: vec![0; point.retriers],
+        // The redriven run is this attempt's; a Retry after it must start
+        // a run with a fresh attempt, not reopen one of the runs before it.
+        attempt: spec.attempt,
+        phase: Phase::MapRun(Arc::clone(&spec)),
+        map_run: Some(Arc::clone(&spec)),
+        failed_children: None,
+        redrive_children: None,
+    });
+    ctx.effects.push(Effect::StartMapRun(spec));
+}
 
 /// Applies `Input::Redrive` or `Input::RedriveFromFailedStates` to an
 /// ended execution.
@@ -76,34 +113,8 @@ pub(crate) fn redrive(
             .saturating_add((seconds as i64).saturating_mul(1000));
         ctx.start_timer(fire_at, TimerPurpose::Execution);
     }
-    match point.map_run {
-        Some(spec) => {
-            let mut spec = (*spec).clone();
-            spec.redrive_count += 1;
-            let details = EventDetails {
-                map_run_arn: Some(spec.arn.clone()),
-                redrive_count: Some(spec.redrive_count),
-                ..EventDetails::default()
-            };
-            ctx.emit(root, T::MapRunRedriven, details);
-            let spec = Arc::new(spec);
-            root.current = Some(Current {
-                name: point.name,
-                input: point.input,
-                entered_event: point.entered_event,
-                entered_ms: point.entered_ms,
-                retries: vec![0; point.retriers],
-                // The redriven run is this attempt's; a Retry after it
-                // must start a run with a fresh attempt, not reopen one
-                // of the runs before it.
-                attempt: spec.attempt,
-                phase: Phase::MapRun(Arc::clone(&spec)),
-                map_run: Some(Arc::clone(&spec)),
-                failed_children: None,
-                redrive_children: None,
-            });
-            ctx.effects.push(Effect::StartMapRun(spec));
-        }
+    match point.map_run.clone() {
+        Some(spec) => redrive_map_run(&mut ctx, root, point, &spec),
         None => {
             flow::enter(&mut ctx, root, &[], point.name, point.input)?;
             // A Parallel or inline Map runs only the children that did
