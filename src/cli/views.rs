@@ -40,6 +40,8 @@ pub struct ExecutionView {
     pub redrive_date: Option<String>,
     /// REDRIVABLE, NOT_REDRIVABLE or REDRIVABLE_BY_MAP_RUN.
     pub redrive_status: shoal_engine::RedriveStatus,
+    /// Why NOT_REDRIVABLE, in Step Functions' words (`redriveStatusReason`).
+    pub redrive_status_reason: Option<String>,
 }
 
 impl ExecutionView {
@@ -61,6 +63,7 @@ impl ExecutionView {
             redrive_count: d.redrive_count,
             redrive_date: d.redrive_date_ms.map(date),
             redrive_status: d.redrive_status,
+            redrive_status_reason: d.redrive_status_reason.map(|reason| reason.to_string()),
         }
     }
 }

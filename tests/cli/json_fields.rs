@@ -23,6 +23,7 @@ const DESCRIPTION: &[&str] = &[
     "redriveCount",
     "redriveDate",
     "redriveStatus",
+    "redriveStatusReason",
 ];
 const LIST_ENTRY: &[&str] = &[
     "executionId",
