@@ -244,6 +244,9 @@ impl Engine {
         if let Some(running) = running {
             // Closed once the driver exited: ended durably, or stopped.
             running.sender.closed().await;
+            if let Some(described) = running.ended.get() {
+                return Ok(described.clone());
+            }
             let described = self.describe_execution(id)?;
             if described.status == crate::api::ExecutionStatus::Running {
                 return Err(self.stopped_error());

@@ -9,7 +9,7 @@ use super::types::{
     PageToken, DEFAULT_PAGE_SIZE,
 };
 use crate::history::{ExecutionId, HistoryEvent, HistoryEventType};
-use crate::interpreter::Input;
+use crate::interpreter::{Completion, ExecutionState, Input};
 use crate::store::{self, keys, ExecutionRow, StoreError, TransitionRecord};
 
 /// What the Start record of an execution says.
@@ -158,6 +158,58 @@ pub(crate) fn describe(
         description.cause = event.details.cause.clone();
     }
     Ok(description)
+}
+
+/// What [`describe`] would read back (at `now_ms`) for an execution whose
+/// end (`completion` at `stopped_ms`) was just made durable, built from its
+/// state instead of the log; `None` where the log's answer could differ (a
+/// map run's child, a timeout whose error text lives only in its event).
+pub(crate) fn ended_description(
+    state: &ExecutionState,
+    completion: &Completion,
+    stopped_ms: i64,
+    now_ms: i64,
+) -> Option<ExecutionDescription> {
+    if crate::maprun::is_child(state.id()) {
+        return None;
+    }
+    let (status, output, error, cause) = match completion {
+        Completion::Succeeded(output) => {
+            (ExecutionStatus::Succeeded, Some(output.clone()), None, None)
+        }
+        Completion::Failed { error, cause } => (
+            ExecutionStatus::Failed,
+            None,
+            Some(error.clone()),
+            Some(cause.clone()),
+        ),
+        Completion::Aborted { error, cause } => (
+            ExecutionStatus::Aborted,
+            None,
+            Some(error.clone()),
+            Some(cause.clone()),
+        ),
+        Completion::TimedOut => return None,
+    };
+    let (redrive_status, redrive_status_reason) =
+        super::redrivable::status_at(status, false, state.started_ms(), Some(stopped_ms), now_ms);
+    Some(ExecutionDescription {
+        id: state.id(),
+        name: state.name().to_string(),
+        state_machine: state.state_machine().to_string(),
+        definition_hash: state.definition_hash().to_string(),
+        status,
+        input: state.input().clone(),
+        output,
+        error,
+        cause,
+        started_ms: state.started_ms(),
+        stopped_ms: Some(stopped_ms),
+        redrive_count: state.redrive_count(),
+        redrive_date_ms: state.redriven_ms(),
+        redrive_status,
+        redrive_status_reason,
+    })
 }
 
 /// `get_execution_history`.

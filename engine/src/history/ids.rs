@@ -41,8 +41,18 @@ pub struct ExecutionId(pub u64);
 pub struct EventId(pub u64);
 
 impl fmt::Display for ExecutionId {
+    /// `exec-<16 lowercase hex digits>`. Written by hand: every task
+    /// attempt formats its execution id (idempotency key, context), and
+    /// `write!` with a width spec costs several times as much.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "exec-{:016x}", self.0)
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut text = *b"exec-0000000000000000";
+        for (i, byte) in text[5..].iter_mut().enumerate() {
+            let shift = 60 - 4 * i;
+            *byte = DIGITS[((self.0 >> shift) & 0xf) as usize];
+        }
+        // Only ASCII digits and letters were written.
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -89,5 +99,11 @@ mod tests {
         assert_eq!(id.to_string().parse::<ExecutionId>(), Ok(id));
         assert!("exec-12".parse::<ExecutionId>().is_err());
         assert!("0000000000000abc".parse::<ExecutionId>().is_err());
+        assert_eq!(ExecutionId(u64::MAX).to_string(), "exec-ffffffffffffffff");
+        assert_eq!(ExecutionId(0).to_string(), "exec-0000000000000000");
+        assert_eq!(
+            ExecutionId(0x0123_4567_89ab_cdef).to_string(),
+            "exec-0123456789abcdef"
+        );
     }
 }

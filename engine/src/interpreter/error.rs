@@ -1,7 +1,8 @@
 //! [`StepError`]: an input the interpreter cannot apply.
 
-/// Why [`super::step`] refused an input. The state is left unchanged and
-/// nothing is recorded.
+/// Why [`super::step`] refused an input. Nothing is recorded; `step`
+/// leaves the state unchanged, and so does [`super::step_in_place`] when
+/// [`StepError::leaves_state_unchanged`] holds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StepError {
@@ -51,4 +52,21 @@ pub enum StepError {
         /// What did not match.
         detail: String,
     },
+}
+
+impl StepError {
+    /// True when the input was refused before the transition changed
+    /// anything, so [`super::step_in_place`] left the state as it was: a
+    /// stale input, an ended execution, a refused redrive, a misplaced
+    /// `Start`. False for [`StepError::Inconsistent`], which can be found
+    /// half-way through a transition.
+    pub fn leaves_state_unchanged(&self) -> bool {
+        match self {
+            StepError::Stale { .. }
+            | StepError::Finished { .. }
+            | StepError::NotRedrivable { .. }
+            | StepError::BadStart { .. } => true,
+            StepError::Inconsistent { .. } => false,
+        }
+    }
 }

@@ -41,4 +41,4 @@ pub use error::StepError;
 pub use input::{Input, ScopePath, StampedInput, TimerId};
 pub use map_distributed::{BatcherSpec, MapItems, MapRunSpec};
 pub use state::{ExecutionState, InterpreterOptions};
-pub use step::{start, step, StepOutput};
+pub use step::{start, step, step_in_place, StepOutput};

@@ -100,16 +100,38 @@ pub fn start(
 /// Applies one input to an execution and returns the new state with what
 /// the transition produced. Pure: no I/O, no clock; the same state and
 /// stamped input always give the same result, which is what replay after
-/// a crash relies on. On error `state` is the one to keep.
+/// a crash relies on. On error `state` is the one to keep. Clones the
+/// state; [`step_in_place`] is the same transition without the clone.
 pub fn step(
     state: &ExecutionState,
     stamped: &StampedInput,
 ) -> Result<(ExecutionState, StepOutput), StepError> {
+    let mut next = state.clone();
+    let output = step_in_place(&mut next, stamped)?;
+    Ok((next, output))
+}
+
+/// [`step`] applied to `state` itself, so a transition does not copy the
+/// whole execution state (its scopes, inputs and task specs) every time.
+///
+/// On `Ok` the state is exactly what [`step`] returns. On an error for
+/// which [`StepError::leaves_state_unchanged`] holds (a stale or late
+/// input, an ended execution, a refused redrive) the input was refused
+/// before anything changed, and `state` is still valid. On any other error
+/// (the history does not fit the definition) the transition may have
+/// stopped half-way: the caller must drop `state` and rebuild it, e.g. by
+/// replaying the recorded inputs.
+pub fn step_in_place(
+    state: &mut ExecutionState,
+    stamped: &StampedInput,
+) -> Result<StepOutput, StepError> {
     if matches!(
         stamped.input,
         Input::Redrive | Input::RedriveFromFailedStates
     ) {
-        return super::redrive::redrive(state, stamped);
+        let (next, output) = super::redrive::redrive(state, stamped)?;
+        *state = next;
+        return Ok(output);
     }
     if state.completion.is_some() {
         return Err(StepError::Finished {
@@ -117,19 +139,20 @@ pub fn step(
             execution: state.info.name.clone(),
         });
     }
-    let mut next = state.clone();
     let ExecutionState {
         info,
         machine,
         book,
         root,
         completion,
-    } = &mut next;
+    } = state;
     let mut ctx = Ctx::new(info, machine, book, stamped.timestamp_ms, stamped.seed);
+    // Every check that can find the input stale runs before the first
+    // change to the state (see `StepError::leaves_state_unchanged`).
     apply(&mut ctx, root, &stamped.input)?;
     let output = finish(ctx, completion);
-    next.book.transitions += 1;
-    Ok((next, output))
+    state.book.transitions += 1;
+    Ok(output)
 }
 
 fn finish(ctx: Ctx<'_>, completion: &mut Option<Completion>) -> StepOutput {
@@ -426,3 +449,7 @@ fn stale(ctx: &Ctx<'_>, input: &Input, reason: &str) -> StepError {
         reason: reason.to_string(),
     }
 }
+
+#[cfg(test)]
+#[path = "step_tests.rs"]
+mod tests;

@@ -55,7 +55,7 @@ pub(crate) fn begin(
         &context,
         ctx,
     )?;
-    dataflow::check_payload(&input, ctx.info.options.payload_limit_bytes)?;
+    // `effective_input` already held `input` to the payload limit.
     let timeout_s = seconds(def.timeout.as_ref(), &input, &context)?;
     let heartbeat_s = seconds(def.heartbeat.as_ref(), &input, &context)?;
     let spec = TaskSpec {

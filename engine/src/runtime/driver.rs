@@ -10,11 +10,11 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::AbortHandle;
 
 use super::effects;
-use super::shared::{Command, Shared};
+use super::shared::{Command, RunningExecution, Shared};
 use super::trace;
 use crate::api::{EngineError, ExecutionStatus};
 use crate::interpreter::{
-    step, Completion, Effect, ExecutionState, Input, StampedInput, StepError, TimerId,
+    step_in_place, Completion, Effect, ExecutionState, Input, StampedInput, StepError, TimerId,
 };
 use crate::store::{self, keys, ExecutionRow, TransitionRecord};
 use crate::task::CancellationToken;
@@ -47,6 +47,11 @@ struct Pending {
     effects: Vec<Effect>,
     acks: Vec<oneshot::Sender<Result<(), EngineError>>>,
     completion: Option<Completion>,
+    /// When the transition that ended the execution happened.
+    ended_ms: i64,
+    /// A refused input may have left the state half-applied: the batch
+    /// ends there and the state is rebuilt once the batch is durable.
+    broken: bool,
 }
 
 impl Driver {
@@ -126,6 +131,7 @@ impl Driver {
         while applied < TRANSITIONS_PER_BATCH_MAX
             && pending.record_bytes < BATCH_RECORD_BYTES_MAX
             && pending.completion.is_none()
+            && !pending.broken
         {
             let next = match self.internal.pop_front() {
                 Some(input) => Command::new(input),
@@ -159,6 +165,9 @@ impl Driver {
         for ack in pending.acks {
             let _ = ack.send(Ok(()));
         }
+        if pending.broken && !self.rebuild() {
+            return ControlFlow::Break(false);
+        }
         // Once the engine stops (a failed commit elsewhere, or shutdown)
         // nothing new is dispatched: these effects are durable, and the
         // next engine on the log performs them at recovery.
@@ -180,7 +189,10 @@ impl Driver {
             self.shared
                 .counters
                 .driver_ended(Some(status_of(&completion)));
-            self.shared.running.lock().remove(&self.state.id());
+            let entry = self.shared.running.lock().remove(&self.state.id());
+            if let Some(entry) = entry {
+                self.publish_end(entry, &completion, pending.ended_ms);
+            }
             let now_ms = self.shared.clock.now_ms();
             self.shared
                 .maprun
@@ -197,10 +209,14 @@ impl Driver {
             seed: rand::random::<u64>(),
             input: *command.input,
         };
-        let (next, output) = match step(&self.state, &stamped) {
-            Ok(stepped) => stepped,
+        // In place: cloning the state per transition cost more than the
+        // transition itself. A refusal that may have left it half-applied
+        // marks the batch broken (see `rebuild`).
+        let output = match step_in_place(&mut self.state, &stamped) {
+            Ok(output) => output,
             Err(error) => {
                 refuse(command.ack, &stamped.input, &self.state, &error);
+                pending.broken |= !error.leaves_state_unchanged();
                 return;
             }
         };
@@ -210,7 +226,6 @@ impl Driver {
         if crate::maprun::is_express_child(id) {
             // EXPRESS children keep their history in memory; their map run
             // records only the outcome.
-            self.state = next;
             if let Some(ack) = command.ack {
                 pending.acks.push(ack);
             }
@@ -231,21 +246,44 @@ impl Driver {
                         reason: format!("cannot be recorded: {error}"),
                     }));
                 }
+                // The state already took the transition the log will not
+                // have.
+                pending.broken = true;
                 return;
             }
         };
         pending.record_bytes += payload.len();
         batch.append(
             StreamId(id.0),
-            Seq(next.transitions()),
+            Seq(self.state.transitions()),
             store::TRANSITION_KIND,
             payload,
         );
-        self.state = next;
         if let Some(ack) = command.ack {
             pending.acks.push(ack);
         }
         self.take_effects(output.effects, record.input.timestamp_ms, batch, pending);
+    }
+
+    /// After a broken batch is durable: a refused input may have left the
+    /// state half-applied, so it is rebuilt by replaying the log, which
+    /// holds every transition before that input. `false` when it cannot
+    /// be (an EXPRESS child keeps no history in the log, or the read
+    /// failed): the driver exits, and the execution resumes when the
+    /// engine is next opened (an EXPRESS child is re-run by its map run).
+    fn rebuild(&mut self) -> bool {
+        let id = self.state.id();
+        match super::executions::replay(&self.shared, id) {
+            Ok(state) => {
+                self.state = state;
+                true
+            }
+            Err(error) => {
+                tracing::error!(execution = %id, "cannot rebuild the state, the driver stops: {error}");
+                self.shared.running.lock().remove(&id);
+                false
+            }
+        }
     }
 
     /// Sorts a transition's effects: internal continues, the completion
@@ -264,8 +302,27 @@ impl Driver {
                 Effect::Complete(completion) => {
                     self.index_completion(batch, &completion, now_ms);
                     pending.completion = Some(completion);
+                    pending.ended_ms = now_ms;
                 }
                 other => pending.effects.push(other),
+            }
+        }
+    }
+
+    /// Hands the durable end to whoever waits in `wait_for_completion`
+    /// (they hold clones of `entry`), so they need not read it back from
+    /// the log. Nobody waiting: nothing is built.
+    fn publish_end(&self, entry: RunningExecution, completion: &Completion, ended_ms: i64) {
+        let RunningExecution { sender, ended } = entry;
+        drop(sender);
+        if Arc::strong_count(&ended) > 1 {
+            if let Some(description) = crate::api::queries::ended_description(
+                &self.state,
+                completion,
+                ended_ms,
+                self.shared.clock.now_ms(),
+            ) {
+                let _ = ended.set(description);
             }
         }
     }

@@ -104,12 +104,10 @@ fn spawn_driver_in(
     span: tracing::Span,
 ) {
     let (sender, receiver) = mpsc::channel(EXECUTION_QUEUE_INPUTS);
-    shared.running.lock().insert(
-        state.id(),
-        RunningExecution {
-            sender: sender.clone(),
-        },
-    );
+    shared
+        .running
+        .lock()
+        .insert(state.id(), RunningExecution::new(sender.clone()));
     shared.driver_started();
     shared.counters.driver_started();
     let driver = Driver::new(Arc::clone(shared), state, receiver, sender);
@@ -136,9 +134,9 @@ pub(crate) fn replay(shared: &Shared, id: ExecutionId) -> Result<ExecutionState,
     let (mut state, _) = interpreter::start(machine, &first.input, shared.options)
         .map_err(|e| replay_error(id, e.to_string()))?;
     for record in records {
-        let (next, _) = interpreter::step(&state, &record.input)
+        // In place: on an error the state is dropped anyway.
+        interpreter::step_in_place(&mut state, &record.input)
             .map_err(|e| replay_error(id, e.to_string()))?;
-        state = next;
     }
     Ok(state)
 }

@@ -3,14 +3,14 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use parking_lot::Mutex;
 use shoal_storage::{EventLog, LogError};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 
 use super::clock::Clock;
-use crate::api::EngineError;
+use crate::api::{EngineError, ExecutionDescription};
 use crate::asl::StateMachine;
 use crate::history::ExecutionId;
 use crate::interpreter::{Input, InterpreterOptions};
@@ -56,6 +56,20 @@ impl Command {
 #[derive(Clone)]
 pub(crate) struct RunningExecution {
     pub sender: mpsc::Sender<Command>,
+    /// Filled by the driver, once the end is durable and before it exits,
+    /// when someone holds a clone of this (a `wait_for_completion`), so
+    /// that waiter answers without reading the log back.
+    pub ended: Arc<OnceLock<ExecutionDescription>>,
+}
+
+impl RunningExecution {
+    /// The entry of a driver that sends on `sender`.
+    pub(crate) fn new(sender: mpsc::Sender<Command>) -> RunningExecution {
+        RunningExecution {
+            sender,
+            ended: Arc::new(OnceLock::new()),
+        }
+    }
 }
 
 /// Why the engine stopped.

@@ -1,4 +1,4 @@
-//! How deeply a JSON payload may nest, checked without recursion.
+//! How deeply a JSON payload may nest, checked without unbounded recursion.
 //!
 //! Payloads are recorded as JSON text and parsed back on replay, and
 //! serde_json refuses to parse text nested 128 levels or deeper (its
@@ -7,7 +7,8 @@
 //! thousands of levels deep recurses once per level, which can overflow a
 //! thread's stack. So the engine refuses such values where they enter it (a
 //! start input, a task handler's result) and treats them like an oversized
-//! payload inside the data flow; this module measures without recursing.
+//! payload inside the data flow; this module measures without
+//! recursing deeper than the bound, and drops without recursing.
 
 use serde_json::Value;
 
@@ -15,9 +16,35 @@ use serde_json::Value;
 /// most serde_json parses back (a scalar is 0 levels, `[1]` is 1).
 pub const JSON_NESTING_LEVELS_MAX: usize = 127;
 
-/// True when `value` nests arrays/objects more than `levels` deep. Walks
-/// with an explicit stack and stops at the first level past the bound.
+/// True when `value` nests arrays/objects more than `levels` deep, and
+/// stops at the first level past the bound. Up to
+/// [`JSON_NESTING_LEVELS_MAX`] levels it recurses (at most `levels + 1`
+/// frames, whatever the value's depth) and allocates nothing: it runs on
+/// every payload of every transition. A larger bound walks with an
+/// explicit stack instead.
 pub fn nesting_exceeds(value: &Value, levels: usize) -> bool {
+    if levels <= JSON_NESTING_LEVELS_MAX {
+        exceeds_within(value, levels)
+    } else {
+        exceeds_with_stack(value, levels)
+    }
+}
+
+/// Recursion bounded by `remaining`: a container with no level left is
+/// too deep, so the walk never goes below `remaining + 1` frames.
+fn exceeds_within(value: &Value, remaining: usize) -> bool {
+    match value {
+        Value::Array(items) => {
+            remaining == 0 || items.iter().any(|v| exceeds_within(v, remaining - 1))
+        }
+        Value::Object(members) => {
+            remaining == 0 || members.values().any(|v| exceeds_within(v, remaining - 1))
+        }
+        _ => false,
+    }
+}
+
+fn exceeds_with_stack(value: &Value, levels: usize) -> bool {
     let mut stack: Vec<(&Value, usize)> = vec![(value, 0)];
     while let Some((value, depth)) = stack.pop() {
         let children: Box<dyn Iterator<Item = &Value>> = match value {
@@ -85,6 +112,22 @@ mod tests {
                 "{depth}"
             );
         }
+    }
+
+    #[test]
+    fn the_stack_walk_agrees_with_the_bounded_recursion() {
+        for depth in [0, 1, 5, 127, 128, 300] {
+            let value = nested(depth);
+            for levels in [0, 1, 4, 5, 6, 126, 127] {
+                assert_eq!(
+                    exceeds_within(&value, levels),
+                    exceeds_with_stack(&value, levels),
+                    "depth {depth}, levels {levels}"
+                );
+            }
+        }
+        assert!(!nesting_exceeds(&nested(300), 1_000));
+        assert!(nesting_exceeds(&nested(300), 200));
     }
 
     #[test]
