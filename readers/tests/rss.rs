@@ -64,11 +64,23 @@ fn stream(bytes: u64, csv: bool) {
         let mut reader = open_reader(&spec, store, None, &ReaderOptions::new())
             .await
             .unwrap();
+        // Batches alternate between `Value`s and raw JSON text, so both paths are bounded.
         let mut count = 0u64;
+        let mut raw = false;
         loop {
-            let batch = reader.next_batch(1000).await.unwrap();
-            count += batch.items.len() as u64;
-            if batch.exhausted {
+            let (items, exhausted) = match raw {
+                true => {
+                    let batch = reader.next_raw_batch(1000).await.unwrap();
+                    (batch.items.len(), batch.exhausted)
+                }
+                false => {
+                    let batch = reader.next_batch(1000).await.unwrap();
+                    (batch.items.len(), batch.exhausted)
+                }
+            };
+            raw = !raw;
+            count += items as u64;
+            if exhausted {
                 return count;
             }
         }

@@ -12,6 +12,7 @@
 //! Keys are turned into paths with `Path::parse`, which keeps the key byte for byte (`Path::from`
 //! would percent-encode characters such as `~*%` and address a different object).
 
+mod file_stream;
 mod list;
 mod registry;
 mod url;
@@ -24,7 +25,9 @@ use futures::stream::BoxStream;
 use object_store::list::PaginatedListStore;
 use object_store::memory::InMemory;
 use object_store::path::Path;
-use object_store::{GetOptions, GetRange, ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{
+    GetOptions, GetRange, GetResultPayload, ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload,
+};
 
 use crate::error::{ReaderError, StoreError};
 
@@ -185,7 +188,13 @@ impl Store {
             .await
             .map_err(|e| ReaderError::store(self.describe(key), e))?;
         let size = result.meta.size;
-        Ok((result.into_stream(), size))
+        let stream = match result.payload {
+            GetResultPayload::File(file, path) => {
+                file_stream::local_file_stream(file, path, result.range)
+            }
+            GetResultPayload::Stream(stream) => stream,
+        };
+        Ok((stream, size))
     }
 
     /// The object's metadata.
