@@ -89,9 +89,10 @@ impl BlockAssembler {
     }
 
     fn close_block(&mut self) {
-        // The next block likely holds as many records as this one: sizing
-        // its entry list now saves the reallocations of growing it.
-        let expected = self.entries.len();
+        // The next block likely holds about as many records as this one:
+        // sizing its entry list now (with room to spare, as record sizes
+        // vary) saves the reallocations of growing it.
+        let expected = 2 * self.entries.len() + 8;
         let fresh = JournalBlockBuilder::with_capacity(self.target + 512);
         let data = IVec::from(std::mem::replace(&mut self.builder, fresh).finish());
         self.done.push(JournalBlock {

@@ -27,9 +27,14 @@ pub(crate) struct EntryMeta {
 }
 
 /// A [`WriteBatch`] whose sizes are checked and whose records are encoded.
+///
+/// The first record's metadata is held inline: most batches (one engine
+/// transition) carry one record, and a `Vec` would cost an allocation on
+/// the producer and a `free` on the committer for each of them.
 #[derive(Debug, Default)]
 pub(crate) struct PreparedBatch {
-    pub(crate) records: Vec<EntryMeta>,
+    first: Option<EntryMeta>,
+    rest: Vec<EntryMeta>,
     /// The journal entries of `records`, back to back, in order.
     pub(crate) entries: Vec<u8>,
     pub(crate) rows: Vec<RowOp>,
@@ -44,28 +49,39 @@ impl PreparedBatch {
         let (records, rows) = batch.into_parts();
         let capacity = records.iter().map(addressed_record_len).sum();
         let mut entries = Vec::with_capacity(capacity);
-        let mut metas = Vec::with_capacity(records.len());
+        let mut first = None;
+        let mut rest = Vec::with_capacity(records.len().saturating_sub(1));
         for record in &records {
             let start = entries.len();
             encode_addressed_record(&mut entries, record);
-            metas.push(EntryMeta {
+            let meta = EntryMeta {
                 stream: record.stream,
                 seq: record.seq,
                 entry_len: entries.len() - start,
                 frame_len: RECORD_HEADER_BYTES + record.payload.len(),
-            });
+            };
+            match first {
+                None => first = Some(meta),
+                Some(_) => rest.push(meta),
+            }
         }
         Ok(PreparedBatch {
-            records: metas,
+            first,
+            rest,
             entries,
             rows,
         })
     }
 
+    /// The records' metadata, in order.
+    pub(crate) fn records(&self) -> impl Iterator<Item = &EntryMeta> {
+        self.first.iter().chain(&self.rest)
+    }
+
     /// The journal entries of the records, one slice each, in order.
     pub(crate) fn entry_slices(&self) -> impl Iterator<Item = (&EntryMeta, &[u8])> {
         let mut offset = 0;
-        self.records.iter().map(move |meta| {
+        self.records().map(move |meta| {
             let entry = &self.entries[offset..offset + meta.entry_len];
             offset += meta.entry_len;
             (meta, entry)
