@@ -86,3 +86,55 @@ async fn redrives_up_to(limit: u32) {
     assert_eq!(done.redrive_count, limit + 1);
     engine.shutdown().await;
 }
+
+/// A STANDARD child that ended more than 14 days before the redrive is not
+/// redriven (Step Functions: its outcome is permanent), even though its
+/// parent, which ended later, is redrivable.
+#[tokio::test(start_paused = true)]
+async fn a_child_that_ended_over_14_days_before_the_redrive_stays_failed() {
+    let calls: Arc<parking_lot::Mutex<Vec<u64>>> = Arc::default();
+    let healed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut handlers = HandlerRegistry::new();
+    let (seen, ok) = (Arc::clone(&calls), Arc::clone(&healed));
+    handlers.register_async("item", move |input: Value, _| {
+        let v = input["v"].as_u64().unwrap();
+        let first_call = !seen.lock().contains(&v);
+        seen.lock().push(v);
+        let healed = ok.load(Ordering::SeqCst);
+        async move {
+            if v == 1 && first_call {
+                // Fails 20 days after item 0 did.
+                tokio::time::sleep(std::time::Duration::from_secs(20 * 86_400)).await;
+            }
+            if healed {
+                Ok(json!(v))
+            } else {
+                Err(TaskError::new("Item.Failed", format!("item {v}")))
+            }
+        }
+    });
+    let engine = engine_with(&MemoryLog::new(), handlers, MapRunOptions::new()).await;
+    let mut definition = map_definition(json!({"ToleratedFailureCount": 1}));
+    definition["States"]["M"]["ItemProcessor"]["States"]["W"]["Resource"] = json!("item");
+    let id = run(&engine, &definition, json!([{"v": 0}, {"v": 1}])).await;
+    assert_eq!(
+        engine.describe_execution(id).unwrap().status,
+        ExecutionStatus::Failed
+    );
+
+    healed.store(true, Ordering::SeqCst);
+    engine.redrive_execution(id).await.unwrap();
+    let done = engine.wait_for_completion(id).await.unwrap();
+    assert_eq!(
+        done.status,
+        ExecutionStatus::Succeeded,
+        "item 0's failure is tolerated: {done:?}"
+    );
+    let mut calls = calls.lock().clone();
+    calls.sort_unstable();
+    assert_eq!(calls, [0, 1, 1], "item 0 not redriven, item 1 redriven");
+    let arn = engine.list_map_runs(id).unwrap().pop().unwrap();
+    let counts = engine.describe_map_run(&arn).unwrap().execution_counts;
+    assert_eq!((counts.succeeded, counts.failed), (1, 1), "{counts:?}");
+    engine.shutdown().await;
+}

@@ -3,7 +3,9 @@
 //! spec asks for a higher redrive count than the row has.
 //!
 //! Every child from 0 to `next_child` is read (its last record):
-//! succeeded children keep their result; each failed, aborted or
+//! succeeded children keep their result, and so do STANDARD children that
+//! ended more than 14 days ago (Step Functions' redrivable period: their
+//! failure is permanent); each other failed, aborted or
 //! timed-out child gets a Redrive record at the end of its stream
 //! (STANDARD: the interpreter's `Input::RedriveFromFailedStates`, so it restarts from its
 //! own unsuccessful state; EXPRESS: an `ExecutionRedriven` marker, after
@@ -78,6 +80,9 @@ pub(crate) async fn redrive_row(
             }
             Some(_) => {
                 first_open.get_or_insert(index);
+                if past_redrivable_period(shared, id)? {
+                    continue; // Stays as it ended, as in Step Functions.
+                }
                 let Some((seq, payload)) = redrive_record(shared, id, row.redrive_count)? else {
                     continue;
                 };
@@ -107,6 +112,18 @@ pub(crate) async fn redrive_row(
     batch.put(OPEN_MAP_RUNS, key.row_key(), Vec::new());
     commit(shared, batch).await?;
     Ok((row, redriven))
+}
+
+/// True for a STANDARD child that ended more than 14 days ago
+/// (`REDRIVABLE_PERIOD_MS`): Step Functions does not redrive it, its
+/// outcome is permanent. EXPRESS children always run again.
+fn past_redrivable_period(shared: &Shared, id: ExecutionId) -> Result<bool, EngineError> {
+    if is_express_child(id) {
+        return Ok(false);
+    }
+    let (_, last) = last_record(shared.log.as_ref(), id)?;
+    let ended_ms = last.input.timestamp_ms;
+    Ok(shared.clock.now_ms().saturating_sub(ended_ms) > crate::api::REDRIVABLE_PERIOD_MS)
 }
 
 async fn commit(shared: &Shared, batch: WriteBatch) -> Result<(), EngineError> {
