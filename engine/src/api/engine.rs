@@ -240,11 +240,17 @@ impl Engine {
         &self,
         id: ExecutionId,
     ) -> Result<ExecutionDescription, EngineError> {
-        let running = self.inner.shared.running.lock().get(&id).cloned();
-        if let Some(running) = running {
+        let running = self
+            .inner
+            .shared
+            .running
+            .lock()
+            .get_mut(&id)
+            .map(|running| (running.sender.clone(), running.waiter()));
+        if let Some((sender, ended)) = running {
             // Closed once the driver exited: ended durably, or stopped.
-            running.sender.closed().await;
-            if let Some(described) = running.ended.get() {
+            sender.closed().await;
+            if let Some(described) = ended.get() {
                 return Ok(described.clone());
             }
             let described = self.describe_execution(id)?;

@@ -29,6 +29,7 @@ use crate::asl::template::PayloadTemplate;
 use crate::asl::{StateMachine, StatesError};
 use crate::interpreter::{Input, MapItems, MapRunSpec};
 use crate::runtime::executions;
+use crate::runtime::inbox::Mailbox;
 use crate::runtime::shared::{Command, Shared};
 use crate::store::keys;
 
@@ -59,12 +60,12 @@ pub(crate) struct Run {
     /// and the event id their outcome record follows.
     express_redriven: HashMap<u64, (u64, u64)>,
     events: mpsc::UnboundedReceiver<RunEvent>,
-    parent: mpsc::Sender<Command>,
+    parent: Mailbox,
 }
 
 /// Starts (or resumes) the map run of `spec` on its own task; a second
 /// call for a run already live does nothing.
-pub(crate) fn launch(shared: &Arc<Shared>, spec: Arc<MapRunSpec>, parent: mpsc::Sender<Command>) {
+pub(crate) fn launch(shared: &Arc<Shared>, spec: Arc<MapRunSpec>, parent: Mailbox) {
     launch_run(shared, spec, parent, false);
 }
 
@@ -72,16 +73,12 @@ pub(crate) fn launch(shared: &Arc<Shared>, spec: Arc<MapRunSpec>, parent: mpsc::
 /// (its parent ended while the run was RUNNING: a crash came between the
 /// parent's stop and the run's abort).
 pub(crate) fn launch_orphan(shared: &Arc<Shared>, spec: Arc<MapRunSpec>) {
-    let (parent, _) = mpsc::channel(1);
+    // Closed at once (its receiver is dropped): nobody takes the outcome.
+    let (parent, _) = crate::runtime::inbox::inbox();
     launch_run(shared, spec, parent, true);
 }
 
-fn launch_run(
-    shared: &Arc<Shared>,
-    spec: Arc<MapRunSpec>,
-    parent: mpsc::Sender<Command>,
-    orphan: bool,
-) {
+fn launch_run(shared: &Arc<Shared>, spec: Arc<MapRunSpec>, parent: Mailbox, orphan: bool) {
     let Some(events) = shared.maprun.claim(&spec.arn) else {
         return;
     };
@@ -111,7 +108,7 @@ fn launch_run(
 async fn coordinate(
     shared: &Arc<Shared>,
     spec: Arc<MapRunSpec>,
-    parent: mpsc::Sender<Command>,
+    parent: Mailbox,
     events: mpsc::UnboundedReceiver<RunEvent>,
     orphan: bool,
 ) -> Result<(), EngineError> {
@@ -312,11 +309,7 @@ async fn output_of(
 
 /// Sends the outcome to the parent's driver as `MapRunCompleted`; a parent
 /// that is gone (engine stopping) gets it again after recovery.
-async fn report(
-    parent: &mpsc::Sender<Command>,
-    spec: &MapRunSpec,
-    outcome: Result<String, StatesError>,
-) {
+async fn report(parent: &Mailbox, spec: &MapRunSpec, outcome: Result<String, StatesError>) {
     let (output_json, error, cause) = match outcome {
         Ok(output) => (Some(output), String::new(), String::new()),
         Err(e) => (None, e.error, e.cause),

@@ -2,14 +2,18 @@
 //! commits each transition's record, and only then performs its effects.
 
 use std::collections::{HashMap, VecDeque};
+use std::future::poll_fn;
 use std::ops::ControlFlow;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use shoal_storage::{Seq, StreamId, WriteBatch};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
+use super::attempts::Attempts;
 use super::effects;
+use super::inbox::{InboxReceiver, Mailbox};
 use super::shared::{Command, RunningExecution, Shared};
 use super::trace;
 use crate::api::{EngineError, ExecutionStatus};
@@ -17,7 +21,6 @@ use crate::interpreter::{
     step_in_place, Completion, Effect, ExecutionState, Input, StampedInput, StepError, TimerId,
 };
 use crate::store::{self, keys, ExecutionRow, TransitionRecord};
-use crate::task::CancellationToken;
 
 /// Transitions one driver commits together at most. Large, because a chain
 /// of internal transitions (Pass states) pays one fsync per batch.
@@ -28,14 +31,19 @@ pub const TRANSITIONS_PER_BATCH_MAX: usize = 4096;
 pub const BATCH_RECORD_BYTES_MAX: usize = 1024 * 1024;
 
 /// A running execution's driver (one tokio task).
+///
+/// Its task attempts run inside it (`attempts`), not as tasks of their
+/// own: the driver polls them beside its inbox, so an execution waiting on
+/// a handler costs one tokio task (the driver) plus the handler's.
 pub(crate) struct Driver {
     pub shared: Arc<Shared>,
     pub state: ExecutionState,
-    pub receiver: mpsc::Receiver<Command>,
-    pub sender: mpsc::Sender<Command>,
+    receiver: InboxReceiver,
+    mailbox: Mailbox,
     internal: VecDeque<Input>,
     timers: HashMap<TimerId, AbortHandle>,
-    tasks: HashMap<String, CancellationToken>,
+    /// Task attempts in flight.
+    attempts: Attempts,
 }
 
 /// What one batch of transitions left to do after it is durable.
@@ -58,50 +66,48 @@ impl Driver {
     pub(crate) fn new(
         shared: Arc<Shared>,
         state: ExecutionState,
-        receiver: mpsc::Receiver<Command>,
-        sender: mpsc::Sender<Command>,
+        receiver: InboxReceiver,
+        mailbox: Mailbox,
     ) -> Driver {
         Driver {
             shared,
             state,
             receiver,
-            sender,
+            mailbox,
             internal: VecDeque::new(),
             timers: HashMap::new(),
-            tasks: HashMap::new(),
+            attempts: Attempts::Idle,
         }
     }
 
     /// Runs until the execution ends, the engine stops, or the log fails.
     /// `initial` are effects of transitions already durable (the start, or
     /// what a replayed execution still waits for).
-    pub(crate) async fn run(mut self, initial: Vec<Effect>) {
+    ///
+    /// Takes the driver boxed: an `async fn` keeps its arguments and the
+    /// locals they move into as separate fields, so a driver passed by
+    /// value was stored twice in the task (2.5 KB per execution).
+    pub(crate) async fn run(mut self: Box<Self>, initial: Vec<Effect>) {
         for effect in initial {
             self.perform(effect);
         }
-        let mut stopping = self.shared.stopping.subscribe();
+        self.start_attempts();
         let mut ended = false;
         loop {
-            if *stopping.borrow() {
+            if self.stopping() {
                 break;
             }
             let first = match self.internal.pop_front() {
                 Some(input) => Command::new(input),
-                None => tokio::select! {
-                    biased;
-                    _ = stopping.changed() => break,
-                    command = self.receiver.recv() => match command {
-                        Some(command) => command,
-                        None => break,
-                    },
+                None => match poll_fn(|cx| self.poll_next(cx)).await {
+                    Some(command) => command,
+                    None => break,
                 },
             };
             // Boxed: this future lives as long as the execution (10,000
             // of them asleep in a map run), and the batch and its commit
             // are needed only while one is being written.
-            if let ControlFlow::Break(completed) =
-                Box::pin(self.write_batch(first, &stopping)).await
-            {
+            if let ControlFlow::Break(completed) = Box::pin(self.write_batch(first)).await {
                 ended = completed;
                 break;
             }
@@ -115,15 +121,55 @@ impl Driver {
         self.shared.driver_ended();
     }
 
+    fn stopping(&self) -> bool {
+        *self.shared.stopping.borrow()
+    }
+
+    /// The next input: a queued command or a task attempt's outcome;
+    /// `None` once the engine is stopping (`Shared::stop` wakes every
+    /// driver through its mailbox).
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Command>> {
+        // Registered before the flag and the queue are read: a stop or a
+        // send after this wakes the driver.
+        self.receiver.register(cx);
+        if self.stopping() {
+            return Poll::Ready(None);
+        }
+        if let Some(command) = self.receiver.try_recv() {
+            return Poll::Ready(Some(command));
+        }
+        loop {
+            match self.attempts.poll_next(cx) {
+                Poll::Ready(Some(Some(input))) => return Poll::Ready(Some(Command::new(input))),
+                // Cancelled: nothing to record.
+                Poll::Ready(Some(None)) => {}
+                Poll::Ready(None) | Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// Polls attempts just scheduled once, so their handlers start now
+    /// rather than after the transitions queued before the next wait; an
+    /// outcome already there is queued as an input.
+    fn start_attempts(&mut self) {
+        if self.attempts.is_idle() {
+            return;
+        }
+        // The real waker is registered by `poll_next` before the driver
+        // sleeps; a noop one is enough to start the handlers.
+        let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+        while let Poll::Ready(Some(outcome)) = self.attempts.poll_next(&mut cx) {
+            if let Some(input) = outcome {
+                self.internal.push_back(input);
+            }
+        }
+    }
+
     /// Steps `first` and the inputs queued behind it into one batch,
     /// commits it, then answers callers and performs the effects.
     /// `Break(true)` when the execution ended, `Break(false)` when the log
     /// failed.
-    async fn write_batch(
-        &mut self,
-        first: Command,
-        stopping: &watch::Receiver<bool>,
-    ) -> ControlFlow<bool> {
+    async fn write_batch(&mut self, first: Command) -> ControlFlow<bool> {
         let mut batch = WriteBatch::new();
         let mut pending = Pending::default();
         self.apply(first, &mut batch, &mut pending);
@@ -136,8 +182,8 @@ impl Driver {
             let next = match self.internal.pop_front() {
                 Some(input) => Command::new(input),
                 None => match self.receiver.try_recv() {
-                    Ok(command) => command,
-                    Err(_) => break,
+                    Some(command) => command,
+                    None => break,
                 },
             };
             self.apply(next, &mut batch, &mut pending);
@@ -171,10 +217,11 @@ impl Driver {
         // Once the engine stops (a failed commit elsewhere, or shutdown)
         // nothing new is dispatched: these effects are durable, and the
         // next engine on the log performs them at recovery.
-        if !*stopping.borrow() {
+        if !self.stopping() {
             for effect in pending.effects {
                 self.perform(effect);
             }
+            self.start_attempts();
         }
         if self.internal.is_empty() && self.internal.capacity() > 0 {
             // A driver mostly sleeps between batches: do not keep a
@@ -315,6 +362,9 @@ impl Driver {
     fn publish_end(&self, entry: RunningExecution, completion: &Completion, ended_ms: i64) {
         let RunningExecution { sender, ended } = entry;
         drop(sender);
+        let Some(ended) = ended else {
+            return;
+        };
         if Arc::strong_count(&ended) > 1 {
             if let Some(description) = crate::api::queries::ended_description(
                 &self.state,
@@ -360,19 +410,20 @@ impl Driver {
         match effect {
             Effect::Continue(scope) => self.internal.push_back(Input::Continue { scope }),
             Effect::ScheduleTask(spec) => {
-                let cancel = CancellationToken::new();
-                self.tasks
-                    .insert(spec.idempotency_key.clone(), cancel.clone());
-                effects::spawn_task(&self.shared, &self.state, spec, cancel, self.sender.clone());
+                let attempt = effects::task_attempt(&self.shared, &self.state, spec);
+                self.attempts.push(attempt);
             }
             Effect::CancelTask { idempotency_key } => {
-                if let Some(cancel) = self.tasks.remove(&idempotency_key) {
-                    cancel.cancel();
+                // Resolves as `Cancelled`, which records nothing.
+                for attempt in self.attempts.iter() {
+                    if attempt.idempotency_key == idempotency_key {
+                        attempt.cancel.cancel();
+                    }
                 }
             }
             Effect::StartTimer { id, fire_at_ms } => {
                 let handle =
-                    effects::spawn_timer(&self.shared, id, fire_at_ms, self.sender.clone());
+                    effects::spawn_timer(&self.shared, id, fire_at_ms, self.mailbox.clone());
                 if let Some(old) = self.timers.insert(id, handle) {
                     old.abort();
                 }
@@ -383,7 +434,7 @@ impl Driver {
                 }
             }
             Effect::StartMapRun(spec) => {
-                crate::maprun::launch(&self.shared, spec, self.sender.clone());
+                crate::maprun::launch(&self.shared, spec, self.mailbox.clone());
             }
             Effect::StopMapRun { arn } => self.shared.maprun.stop(&arn),
             Effect::Complete(_) => {}
@@ -396,9 +447,8 @@ impl Driver {
         for (_, handle) in self.timers.drain() {
             handle.abort();
         }
-        for (_, cancel) in self.tasks.drain() {
-            cancel.cancel();
-        }
+        // Dropping an attempt abandons it: its handler is told to stop.
+        self.attempts = Attempts::Idle;
     }
 }
 

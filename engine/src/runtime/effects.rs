@@ -1,31 +1,62 @@
 //! Performing effects: task attempts on the [`TaskRunner`](crate::task::TaskRunner)
 //! and durable timers on tokio time. Both report back as inputs.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use tokio::sync::mpsc;
+use futures::FutureExt;
 use tokio::task::AbortHandle;
+use tracing::Instrument;
 
 use super::counters::{GaugeGuard, RuntimeCounters};
+use super::inbox::Mailbox;
 use super::shared::{Command, Shared};
-use super::trace;
 use crate::asl::dataflow::{drop_iteratively, nesting_exceeds, JSON_NESTING_LEVELS_MAX};
 use crate::asl::error::DATA_LIMIT_EXCEEDED;
 use crate::interpreter::{ExecutionState, Input, ScopePath, TaskSpec, TimerId};
 use crate::task::{CancellationToken, TaskInvocation, TaskOutcome};
 
-/// Runs one task attempt and sends its outcome to the execution.
+/// One task attempt in flight, polled by its execution's driver; resolves
+/// to the input that reports its outcome (`None`: nothing to record).
 ///
-/// The spawned task lives as long as the attempt (10,000 per map run in
+/// A plain struct rather than an `async` block: a block that awaits the
+/// runner's future stores it twice (as captured and as awaited), which
+/// made each attempt ~1.1 KB; here the runner's future is boxed once.
+pub(crate) struct TaskAttempt {
+    /// Which attempt a `CancelTask` effect names.
+    pub idempotency_key: String,
+    /// Cancelling it makes the attempt resolve as cancelled.
+    pub cancel: CancellationToken,
+    outcome: Pin<Box<dyn Future<Output = TaskOutcome> + Send>>,
+    /// Taken when the outcome arrives.
+    target: Option<OutcomeTarget>,
+    /// Counts the attempt as running until it resolves or is dropped.
+    running: Option<GaugeGuard>,
+}
+
+impl Future for TaskAttempt {
+    type Output = Option<Input>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Input>> {
+        let outcome = std::task::ready!(self.outcome.as_mut().poll(cx));
+        self.running = None;
+        Poll::Ready(self.target.take().and_then(|target| target.input(outcome)))
+    }
+}
+
+/// Prepares one task attempt; the handler starts when the driver first
+/// polls it.
+///
+/// The attempt lives as long as the handler runs (10,000 per map run in
 /// flight), so it keeps only what the outcome input needs
 /// ([`OutcomeTarget`]); the input moves into the invocation.
-pub(crate) fn spawn_task(
+pub(crate) fn task_attempt(
     shared: &Arc<Shared>,
     state: &ExecutionState,
     spec: TaskSpec,
-    cancel: CancellationToken,
-    sender: mpsc::Sender<Command>,
-) {
+) -> TaskAttempt {
     let TaskSpec {
         scope,
         state: state_name,
@@ -47,7 +78,7 @@ pub(crate) fn spawn_task(
         .with_execution(state.id().to_string(), state.name())
         .with_state_name(state_name.clone())
         .with_attempt(attempt)
-        .with_idempotency_key(idempotency_key);
+        .with_idempotency_key(idempotency_key.clone());
     match &task_token {
         // A token task's limits are durable timers of the execution; the
         // handler call itself is not bounded by them.
@@ -67,18 +98,26 @@ pub(crate) fn spawn_task(
         attempt,
         task_token,
     };
-    let attempt = shared.runner.invoke(invocation, cancel);
+    let cancel = CancellationToken::new();
+    // The outcome's DEBUG event is emitted inside the attempt's span (when
+    // someone listens; otherwise no span is stored).
+    let outcome = shared
+        .runner
+        .invoke(invocation, cancel.clone())
+        .inspect(trace_outcome);
+    let outcome: Pin<Box<dyn Future<Output = TaskOutcome> + Send>> = if span.is_disabled() {
+        Box::pin(outcome)
+    } else {
+        Box::pin(outcome.instrument(span))
+    };
     RuntimeCounters::bump(&shared.counters.attempts_started);
-    let running = GaugeGuard::hold(shared, |c| &c.attempts_running);
-    trace::spawn_in(span, async move {
-        let outcome = attempt.await;
-        drop(running);
-        trace_outcome(&outcome);
-        if let Some(input) = target.input(outcome) {
-            // The execution may have ended meanwhile: then nobody listens.
-            let _ = sender.send(Command::new(input)).await;
-        }
-    });
+    TaskAttempt {
+        idempotency_key,
+        cancel,
+        outcome,
+        target: Some(target),
+        running: Some(GaugeGuard::hold(shared, |c| &c.attempts_running)),
+    }
 }
 
 /// A DEBUG event for an attempt's outcome: its kind and, when it failed,
@@ -167,7 +206,7 @@ pub(crate) fn spawn_timer(
     shared: &Arc<Shared>,
     id: TimerId,
     fire_at_ms: i64,
-    sender: mpsc::Sender<Command>,
+    mailbox: Mailbox,
 ) -> AbortHandle {
     let clock = Arc::clone(&shared.clock);
     let pending = GaugeGuard::hold(shared, |c| &c.timers_pending);
@@ -184,7 +223,7 @@ pub(crate) fn spawn_timer(
             tokio::time::sleep(clock.sleep_for(remaining_ms as u64)).await;
         }
         let input = Input::TimerFired { timer: id };
-        let _ = sender.send(Command::new(input)).await;
+        let _ = mailbox.send(Command::new(input)).await;
     });
     handle.abort_handle()
 }

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use shoal_storage::{Seq, StreamId, WriteBatch};
-use tokio::sync::mpsc;
 
 use super::admission::{self, Admission};
 use super::definitions;
 use super::driver::Driver;
-use super::shared::{RunningExecution, Shared, EXECUTION_QUEUE_INPUTS};
+use super::inbox::inbox;
+use super::shared::{RunningExecution, Shared};
 use super::trace;
 use crate::api::{EngineError, ExecutionStatus};
 use crate::history::ExecutionId;
@@ -103,14 +103,14 @@ fn spawn_driver_in(
     initial: Vec<Effect>,
     span: tracing::Span,
 ) {
-    let (sender, receiver) = mpsc::channel(EXECUTION_QUEUE_INPUTS);
+    let (sender, receiver) = inbox();
     shared
         .running
         .lock()
         .insert(state.id(), RunningExecution::new(sender.clone()));
     shared.driver_started();
     shared.counters.driver_started();
-    let driver = Driver::new(Arc::clone(shared), state, receiver, sender);
+    let driver = Box::new(Driver::new(Arc::clone(shared), state, receiver, sender));
     trace::spawn_in(span, driver.run(initial));
 }
 

@@ -44,6 +44,7 @@
 //! 2. Wait until no driver runs; then stop the task runner's pool.
 
 pub(crate) mod admission;
+mod attempts;
 mod clock;
 pub(crate) mod counters;
 pub(crate) mod definitions;
@@ -51,6 +52,7 @@ mod driver;
 mod effects;
 pub(crate) mod executions;
 pub(crate) mod ids;
+pub(crate) mod inbox;
 pub(crate) mod redrive;
 pub(crate) mod shared;
 pub(crate) mod trace;

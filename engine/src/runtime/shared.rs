@@ -7,9 +7,10 @@ use std::sync::{Arc, OnceLock};
 
 use parking_lot::Mutex;
 use shoal_storage::{EventLog, LogError};
-use tokio::sync::{mpsc, oneshot, watch, Notify};
+use tokio::sync::{oneshot, watch, Notify};
 
 use super::clock::Clock;
+use super::inbox::Mailbox;
 use crate::api::{EngineError, ExecutionDescription};
 use crate::asl::StateMachine;
 use crate::history::ExecutionId;
@@ -22,10 +23,8 @@ pub(crate) const EXECUTION_QUEUE_INPUTS: usize = 256;
 
 /// One message to an execution's driver.
 ///
-/// The input is boxed: a driver's channel allocates its first block of
-/// 32 messages when it is created, and 10,000 children in flight each
-/// have one, so the message is kept at 16 bytes (a 120-byte `Input`
-/// inline made that block 4.3 KiB per child).
+/// The input is boxed so a queued command (in an execution's inbox,
+/// `runtime::inbox`) stays at three words whatever the input.
 pub(crate) struct Command {
     pub input: Box<Input>,
     /// Answered once the transition is durable, or with why it was refused.
@@ -55,20 +54,28 @@ impl Command {
 /// completion is durable, or when the engine stops.
 #[derive(Clone)]
 pub(crate) struct RunningExecution {
-    pub sender: mpsc::Sender<Command>,
+    pub sender: Mailbox,
     /// Filled by the driver, once the end is durable and before it exits,
     /// when someone holds a clone of this (a `wait_for_completion`), so
-    /// that waiter answers without reading the log back.
-    pub ended: Arc<OnceLock<ExecutionDescription>>,
+    /// that waiter answers without reading the log back. Made by the
+    /// first waiter ([`RunningExecution::waiter`]): most executions (every
+    /// map-run child) have none, and 10,000 children in flight should not
+    /// each hold an empty description.
+    pub ended: Option<Arc<OnceLock<ExecutionDescription>>>,
 }
 
 impl RunningExecution {
     /// The entry of a driver that sends on `sender`.
-    pub(crate) fn new(sender: mpsc::Sender<Command>) -> RunningExecution {
+    pub(crate) fn new(sender: Mailbox) -> RunningExecution {
         RunningExecution {
             sender,
-            ended: Arc::new(OnceLock::new()),
+            ended: None,
         }
+    }
+
+    /// A waiter's handle on the end the driver will publish.
+    pub(crate) fn waiter(&mut self) -> Arc<OnceLock<ExecutionDescription>> {
+        Arc::clone(self.ended.get_or_insert_with(Default::default))
     }
 }
 
@@ -155,6 +162,10 @@ impl Shared {
             }
         }
         self.stopping.send_replace(true);
+        // Drivers read the flag when woken; wake every one that waits.
+        for running in self.running.lock().values() {
+            running.sender.wake();
+        }
     }
 
     pub(crate) fn driver_started(&self) {

@@ -17,13 +17,42 @@ use tokio::sync::Notify;
 /// sees it through [`TaskContext`](super::TaskContext).
 #[derive(Clone, Debug, Default)]
 pub struct CancellationToken {
-    inner: Arc<Inner>,
+    inner: Arc<CancelSignal>,
 }
 
+/// The flag and its waiters, without the `Arc`: a [`TaskContext`](super::TaskContext)
+/// keeps its attempt's own signal inline (one allocation less per attempt).
 #[derive(Debug, Default)]
-struct Inner {
+pub(crate) struct CancelSignal {
     cancelled: AtomicBool,
     notify: Notify,
+}
+
+impl CancelSignal {
+    /// Sets the flag and wakes every waiter.
+    pub(crate) fn cancel(&self) {
+        // SeqCst pairs with the load in `cancelled` after the waiter has
+        // registered, so either the waiter sees the flag or it is notified.
+        self.cancelled.store(true, Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// Completes once the flag is set (at once if it already is).
+    pub(crate) async fn cancelled(&self) {
+        let notified = self.notify.notified();
+        tokio::pin!(notified);
+        // Register as a waiter before reading the flag: a `cancel` between
+        // the two is then seen by one or the other, never lost.
+        notified.as_mut().enable();
+        if self.is_cancelled() {
+            return;
+        }
+        notified.await;
+    }
 }
 
 impl CancellationToken {
@@ -35,29 +64,18 @@ impl CancellationToken {
     /// Sets the flag and wakes every waiter. Idempotent; callable from any
     /// thread, inside or outside a tokio runtime.
     pub fn cancel(&self) {
-        // SeqCst pairs with the load in `cancelled` after the waiter has
-        // registered, so either the waiter sees the flag or it is notified.
-        self.inner.cancelled.store(true, Ordering::SeqCst);
-        self.inner.notify.notify_waiters();
+        self.inner.cancel();
     }
 
     /// True once [`cancel`](Self::cancel) has been called on any clone.
     pub fn is_cancelled(&self) -> bool {
-        self.inner.cancelled.load(Ordering::SeqCst)
+        self.inner.is_cancelled()
     }
 
     /// Completes when the token is cancelled (at once if it already is).
     /// Cancel-safe: dropping the future loses nothing.
     pub async fn cancelled(&self) {
-        let notified = self.inner.notify.notified();
-        tokio::pin!(notified);
-        // Register as a waiter before reading the flag: a `cancel` between
-        // the two is then seen by one or the other, never lost.
-        notified.as_mut().enable();
-        if self.is_cancelled() {
-            return;
-        }
-        notified.await;
+        self.inner.cancelled().await;
     }
 }
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use super::cancel::CancellationToken;
+use super::cancel::{CancelSignal, CancellationToken};
 use super::invocation::TaskInvocation;
 
 /// The handler's view of one task attempt.
@@ -30,7 +30,7 @@ struct Inner {
     /// not waiting is not lost.
     heartbeat: Notify,
     /// This attempt's own signal: timeouts and a dropped invoke future.
-    attempt_cancel: CancellationToken,
+    attempt_cancel: CancelSignal,
     /// The caller's signal (for example `stop_execution`).
     caller_cancel: CancellationToken,
 }
@@ -87,7 +87,7 @@ impl TaskContext {
                 idempotency_key,
                 task_token,
                 heartbeat: Notify::new(),
-                attempt_cancel: CancellationToken::new(),
+                attempt_cancel: CancelSignal::default(),
                 caller_cancel,
             }),
         }
