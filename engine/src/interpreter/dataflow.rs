@@ -6,10 +6,12 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::context::Ctx;
-use super::state::{Current, ExecInfo};
+use super::error::StepError;
+use super::flow::{finish_or_fail, inconsistent};
+use super::state::{Current, ExecInfo, Scope};
 use crate::asl::dataflow::{self as asl_flow, states, ContextObject, DataFlowEnv, DataFlowOptions};
 use crate::asl::intrinsic::{IntrinsicArg, IntrinsicCall, SeededRandom};
-use crate::asl::model::{ChoiceState, Retrier};
+use crate::asl::model::{ChoiceState, Retrier, State};
 use crate::asl::path::{JsonPath, PathRoot, ReferencePath};
 use crate::asl::template::{Expression, PayloadTemplate};
 use crate::asl::StatesError;
@@ -80,6 +82,46 @@ pub(crate) fn apply_result(
         result,
         &mut env,
     )
+}
+
+/// The state at `path` produced `result`: its ResultSelector, ResultPath
+/// and OutputPath (Pass: ResultPath and OutputPath) are applied against
+/// its raw input, then it finishes with the output, or fails with the
+/// data-flow error (which its Retry and Catch see). `context` is `$$`
+/// (`Value::Null` when the fields do not read it). Every state that has a
+/// result ends through here.
+pub(crate) fn finish_with_result(
+    ctx: &mut Ctx<'_>,
+    root: &mut Scope,
+    path: &[u32],
+    state: &State,
+    result: Value,
+    context: &Value,
+) -> Result<(), StepError> {
+    let (selector, result_path, output_path) = match state {
+        State::Task(def) => (&def.result_selector, &def.result_path, &def.output_path),
+        State::Parallel(def) => (&def.result_selector, &def.result_path, &def.output_path),
+        State::Map(def) => (&def.result_selector, &def.result_path, &def.output_path),
+        State::Pass(def) => (&None, &def.result_path, &def.output_path),
+        _ => return Err(inconsistent(ctx, path, "state with a result")),
+    };
+    // Borrowed, not cloned: the scopes are only read until the output is
+    // known.
+    let raw = &root
+        .descendant(path)
+        .and_then(|scope| scope.current.as_ref())
+        .ok_or_else(|| inconsistent(ctx, path, "current state"))?
+        .input;
+    let output = apply_result(
+        raw,
+        result,
+        selector.as_ref(),
+        result_path.as_ref(),
+        output_path.as_ref(),
+        context,
+        ctx,
+    );
+    finish_or_fail(ctx, root, path, state, output)
 }
 
 /// InputPath alone.

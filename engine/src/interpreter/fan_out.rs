@@ -11,9 +11,8 @@ use super::context::{json_text, state_details, Ctx};
 use super::dataflow;
 use super::effect::Effect;
 use super::error::StepError;
-use super::flow::{error_details, fail_state, finish_state, inconsistent, Outcome};
+use super::flow::{error_details, fail_state, inconsistent, Outcome};
 use super::state::{Current, FanOut, KeptChildren, Phase, RedrivePoint, Scope};
-use crate::asl::model::State;
 use crate::history::{EventDetails, HistoryEventType as T};
 
 /// Starts the children of the state at `path`, one per entry of `inputs`.
@@ -275,25 +274,7 @@ fn all_done(ctx: &mut Ctx<'_>, root: &mut Scope, path: &[u32]) -> Result<(), Ste
         return Err(inconsistent(ctx, path, "current state"));
     };
     let context = dataflow::context_object(ctx.info, current, None, None);
-    let raw = current.input.clone();
-    let (selector, result_path, output_path) = match state {
-        State::Parallel(def) => (&def.result_selector, &def.result_path, &def.output_path),
-        State::Map(def) => (&def.result_selector, &def.result_path, &def.output_path),
-        _ => return Err(inconsistent(ctx, path, "Parallel or Map state")),
-    };
-    let output = dataflow::apply_result(
-        &raw,
-        results,
-        selector.as_ref(),
-        result_path.as_ref(),
-        output_path.as_ref(),
-        &context,
-        ctx,
-    );
-    match output {
-        Ok(output) => finish_state(ctx, root, path, state, output),
-        Err(error) => fail_state(ctx, root, path, state, error),
-    }
+    dataflow::finish_with_result(ctx, root, path, state, results, &context)
 }
 
 /// Cancels everything a scope and its descendants wait for: timers and

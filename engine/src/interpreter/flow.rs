@@ -96,6 +96,21 @@ pub(crate) fn finish_state(
     }
 }
 
+/// The state at `path` ends with `output`: it finishes, or, when its data
+/// flow failed, fails with that error (for its Retry and Catch).
+pub(crate) fn finish_or_fail(
+    ctx: &mut Ctx<'_>,
+    root: &mut Scope,
+    path: &[u32],
+    state: &State,
+    output: Result<Value, StatesError>,
+) -> Result<(), StepError> {
+    match output {
+        Ok(output) => finish_state(ctx, root, path, state, output),
+        Err(error) => fail_state(ctx, root, path, state, error),
+    }
+}
+
 /// The state at `path` failed with `error`: retry it, catch it, or fail
 /// its scope.
 pub(crate) fn fail_state(

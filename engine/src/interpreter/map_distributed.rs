@@ -14,7 +14,7 @@ use super::context::{json_text, state_details, Ctx};
 use super::dataflow;
 use super::effect::Effect;
 use super::error::StepError;
-use super::flow::{error_details, fail_state, finish_state, inconsistent};
+use super::flow::{error_details, fail_state, inconsistent};
 use super::input::ScopePath;
 use super::state::{Phase, Scope};
 use crate::asl::model::{ExecutionType, IntegerSource, MapState, NumberSource, State};
@@ -143,7 +143,7 @@ pub(crate) fn completed(
     let machine = ctx.machine;
     let state = super::body::current_state(machine, root, path)
         .ok_or_else(|| inconsistent(ctx, path, "Map state"))?;
-    let State::Map(def) = state else {
+    let State::Map(_) = state else {
         return Err(inconsistent(ctx, path, "Map state"));
     };
     let scope = root
@@ -164,20 +164,7 @@ pub(crate) fn completed(
                 return Err(inconsistent(ctx, path, "current state"));
             };
             let context = dataflow::context_object(ctx.info, current, None, None);
-            let raw = current.input.clone();
-            let output = dataflow::apply_result(
-                &raw,
-                results,
-                def.result_selector.as_ref(),
-                def.result_path.as_ref(),
-                def.output_path.as_ref(),
-                &context,
-                ctx,
-            );
-            match output {
-                Ok(output) => finish_state(ctx, root, path, state, output),
-                Err(error) => fail_state(ctx, root, path, state, error),
-            }
+            dataflow::finish_with_result(ctx, root, path, state, results, &context)
         }
         Err(error) => {
             ctx.emit(scope, T::MapRunFailed, error_details(None, &error));

@@ -3,7 +3,7 @@
 use super::context::Ctx;
 use super::dataflow;
 use super::error::StepError;
-use super::flow::{fail_state, finish_state, inconsistent};
+use super::flow::{fail_state, inconsistent};
 use super::state::Scope;
 use crate::asl::model::{PassState, State};
 
@@ -31,28 +31,18 @@ pub(crate) fn run(
     } else {
         serde_json::Value::Null
     };
-    let raw = current.input.clone();
-    let output = dataflow::effective_input(
+    let effective = dataflow::effective_input(
         def.input_path.as_ref(),
         def.parameters.as_ref(),
-        &raw,
+        &current.input,
         &context,
         ctx,
-    )
-    .and_then(|effective| {
-        let result = def.result.clone().unwrap_or(effective);
-        dataflow::apply_result(
-            &raw,
-            result,
-            None,
-            def.result_path.as_ref(),
-            def.output_path.as_ref(),
-            &context,
-            ctx,
-        )
-    });
-    match output {
-        Ok(output) => finish_state(ctx, root, path, state, output),
+    );
+    match effective {
+        Ok(effective) => {
+            let result = def.result.clone().unwrap_or(effective);
+            dataflow::finish_with_result(ctx, root, path, state, result, &context)
+        }
         Err(error) => fail_state(ctx, root, path, state, error),
     }
 }

@@ -3,7 +3,7 @@
 use super::context::Ctx;
 use super::dataflow;
 use super::error::StepError;
-use super::flow::{fail_state, finish_state, inconsistent};
+use super::flow::{finish_or_fail, inconsistent};
 use super::state::Scope;
 use crate::asl::model::{State, SucceedState};
 
@@ -25,9 +25,6 @@ pub(crate) fn run(
     let context = dataflow::context_object(ctx.info, current, None, None);
     let output = dataflow::input_path(def.input_path.as_ref(), &current.input, &context)
         .and_then(|input| dataflow::output_path(def.output_path.as_ref(), input, &context));
-    match output {
-        // A Succeed state has no transition, so this ends the scope.
-        Ok(output) => finish_state(ctx, root, path, state, output),
-        Err(error) => fail_state(ctx, root, path, state, error),
-    }
+    // A Succeed state has no transition, so finishing ends the scope.
+    finish_or_fail(ctx, root, path, state, output)
 }

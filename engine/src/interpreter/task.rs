@@ -9,7 +9,7 @@ use super::context::{json_text, splitmix64, state_details, Ctx};
 use super::dataflow;
 use super::effect::{Effect, TaskSpec};
 use super::error::StepError;
-use super::flow::{error_details, fail_state, finish_state, inconsistent};
+use super::flow::{error_details, fail_state, inconsistent};
 use super::state::{Phase, Scope, TaskPhase, TimerPurpose};
 use crate::asl::error::{HEARTBEAT_TIMEOUT, TIMEOUT};
 use crate::asl::model::{IntegerSource, State, TaskState};
@@ -152,20 +152,7 @@ pub(crate) fn succeeded(
     } else {
         Value::Null
     };
-    let raw = current.input.clone();
-    let output = dataflow::apply_result(
-        &raw,
-        result,
-        def.result_selector.as_ref(),
-        def.result_path.as_ref(),
-        def.output_path.as_ref(),
-        &context,
-        ctx,
-    );
-    match output {
-        Ok(output) => finish_state(ctx, root, path, state, output),
-        Err(error) => fail_state(ctx, root, path, state, error),
-    }
+    dataflow::finish_with_result(ctx, root, path, state, result, &context)
 }
 
 /// The running attempt of the Task at `path` failed or timed out.

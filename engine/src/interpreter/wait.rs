@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::context::Ctx;
 use super::dataflow;
 use super::error::StepError;
-use super::flow::{fail_state, finish_state, inconsistent};
+use super::flow::{fail_state, finish_or_fail, inconsistent};
 use super::state::{Phase, Scope, TimerPurpose};
 use crate::asl::model::{State, WaitFor, WaitState};
 use crate::asl::timestamp::parse_timestamp;
@@ -88,10 +88,7 @@ pub(crate) fn fired(
     let context = dataflow::context_object(ctx.info, current, None, None);
     let output = dataflow::input_path(def.input_path.as_ref(), &current.input, &context)
         .and_then(|input| dataflow::output_path(def.output_path.as_ref(), input, &context));
-    match output {
-        Ok(output) => finish_state(ctx, root, path, state, output),
-        Err(error) => fail_state(ctx, root, path, state, error),
-    }
+    finish_or_fail(ctx, root, path, state, output)
 }
 
 fn after(now_ms: i64, seconds: u64) -> i64 {
