@@ -169,7 +169,9 @@ impl SledLog {
     /// Fails with [`LogError::Corrupt`] naming the file or key when the
     /// directory holds damaged or foreign data (never a panic), and with
     /// [`LogError::Io`] when the files cannot be opened (e.g. another
-    /// process holds the log).
+    /// process, or another `SledLog` in this one, holds the log: an open
+    /// waits up to 2 s for the directory's lock, because sled releases it
+    /// some moments after a log is dropped).
     pub fn open(path: impl AsRef<Path>, options: SledLogOptions) -> Result<SledLog, LogError> {
         open::open(path.as_ref(), options)
     }

@@ -5,7 +5,9 @@
 //!    file must not look like an empty log).
 //! 2. Open sled behind `catch_unwind`; sled replays its own log and stops at
 //!    the last complete flush (a torn tail is dropped by sled). A config
-//!    file sled cannot read (`Unsupported`) is `Corrupt` naming `conf`.
+//!    file sled cannot read (`Unsupported`) is `Corrupt` naming `conf`. A
+//!    directory whose lock is held is retried for up to `LOCK_WAIT` (see
+//!    `open_sled`), then refused as in use.
 //! 3. Check the format key: in a new (or half-created, still empty)
 //!    database write it; absent from an established log, or different, is
 //!    `Corrupt`.
@@ -18,6 +20,7 @@
 use std::path::Path;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crossbeam::channel::bounded;
 use parking_lot::{Condvar, Mutex, RwLock};
@@ -40,6 +43,13 @@ const PUBLISH_GROUPS_MAX: usize = 2;
 /// The file whose presence says the directory's creation completed.
 const MARKER_FILE: &str = "shoal-log";
 
+/// How long an open waits for the directory's lock. sled 0.34 releases its
+/// file lock from a background thread some moments after the last handle
+/// is dropped (sled#1234, #1289), so a log closed and reopened at once in
+/// one process can find it still held. A log open elsewhere holds it for
+/// its whole life, far longer than this.
+const LOCK_WAIT: Duration = Duration::from_secs(2);
+
 pub(super) fn open(dir: &Path, options: SledLogOptions) -> Result<SledLog, LogError> {
     let io = |operation: &'static str| {
         move |err: std::io::Error| LogError::Io {
@@ -59,24 +69,28 @@ pub(super) fn open(dir: &Path, options: SledLogOptions) -> Result<SledLog, LogEr
     }
     let location = || log_file.display().to_string();
     let db = guarded(location, || {
-        sled::Config::new()
-            .path(dir)
-            .cache_capacity(options.cache_capacity_bytes)
-            .flush_every_ms(None)
-            .open()
-            .map_err(|e| match e {
-                // sled checks its version in `conf` first.
-                sled::Error::Unsupported(_) => sled_error(e, "opening the sled database", || {
-                    format!("{} (sled's config file)", dir.join("conf").display())
-                }),
-                // sled does not say which of its files failed a check.
-                e @ sled::Error::Corruption { .. } => {
-                    sled_error(e, "opening the sled database", || {
-                        format!("{} (sled's files: db, conf, snap.*, blobs/)", dir.display())
-                    })
-                }
-                e => sled_error(e, "opening the sled database", location),
-            })
+        open_sled(dir, options.cache_capacity_bytes).map_err(|e| match e {
+            sled::Error::Io(err) if lock_is_held(&err) => LogError::Io {
+                operation: "opening the sled database",
+                detail: format!(
+                    "{} is in use: another process or another open log holds its lock \
+                             (waited {} s): {err}",
+                    dir.display(),
+                    LOCK_WAIT.as_secs()
+                ),
+            },
+            // sled checks its version in `conf` first.
+            sled::Error::Unsupported(_) => sled_error(e, "opening the sled database", || {
+                format!("{} (sled's config file)", dir.join("conf").display())
+            }),
+            // sled does not say which of its files failed a check.
+            e @ sled::Error::Corruption { .. } => {
+                sled_error(e, "opening the sled database", || {
+                    format!("{} (sled's files: db, conf, snap.*, blobs/)", dir.display())
+                })
+            }
+            e => sled_error(e, "opening the sled database", location),
+        })
     })?;
     check_format(&db, established, &location)?;
     let files = DurableFiles::open(dir).map_err(io("syncing the log files at open"))?;
@@ -142,6 +156,37 @@ pub(super) fn open(dir: &Path, options: SledLogOptions) -> Result<SledLog, LogEr
         publisher: Some(publisher),
         compactor: Some(compactor),
     })
+}
+
+/// Opens sled on `dir`, retrying while its lock is held for at most
+/// `LOCK_WAIT`, with a backoff from 5 ms to 100 ms.
+fn open_sled(dir: &Path, cache_capacity_bytes: u64) -> Result<sled::Db, sled::Error> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(5);
+    loop {
+        let opened = sled::Config::new()
+            .path(dir)
+            .cache_capacity(cache_capacity_bytes)
+            .flush_every_ms(None)
+            .open();
+        match opened {
+            Err(sled::Error::Io(err))
+                if lock_is_held(&err) && started.elapsed() + pause <= LOCK_WAIT =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Whether sled failed to take the directory's lock. sled 0.34 reports it
+/// as an error of kind `Other` whose text starts "could not acquire lock"
+/// and quotes the OS error (`EWOULDBLOCK`).
+fn lock_is_held(err: &std::io::Error) -> bool {
+    err.kind() == std::io::ErrorKind::WouldBlock
+        || err.to_string().starts_with("could not acquire lock")
 }
 
 fn check_format(
